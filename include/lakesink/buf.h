@@ -39,7 +39,7 @@ ls_err_t ls_buf_append_str(ls_buf_t *b, const char *s);
 ls_err_t ls_buf_append_byte(ls_buf_t *b, uint8_t c);
 /** @brief Append printf-style text. */
 ls_err_t ls_buf_printf(ls_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-ls_err_t ls_buf_vprintf(ls_buf_t *b, const char *fmt, va_list ap);
+ls_err_t ls_buf_vprintf(ls_buf_t *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /** @brief Ensure data[len] == '\0' (not counted in len) so data can be used as a C string. */
 ls_err_t ls_buf_terminate(ls_buf_t *b);
 /**

@@ -69,8 +69,7 @@ typedef struct ls_thrift_field_s {
 } ls_thrift_field_t;
 
 /** @brief Start reading @p len bytes at @p data; errors go to @p err (may be NULL). */
-void ls_thrift_reader_init(ls_thrift_reader_t *r, const uint8_t *data, size_t len,
-                           ls_error_t *err);
+void ls_thrift_reader_init(ls_thrift_reader_t *r, const uint8_t *data, size_t len, ls_error_t *err);
 /** @brief Bytes consumed so far (the offset errors refer to). */
 size_t ls_thrift_reader_offset(const ls_thrift_reader_t *r);
 /** @brief Bytes not yet consumed. */
