@@ -168,7 +168,8 @@ static inline bool ls_col_bool(const ls_column_t *c, size_t i) { return c->value
 static inline const uint8_t *ls_col_bytes(const ls_column_t *c, size_t i, size_t *len)
 {
     *len = c->offsets[i + 1] - c->offsets[i];
-    return c->bytes + c->offsets[i];
+    /* a column of only empty strings never allocates its byte buffer */
+    return c->bytes != NULL ? c->bytes + c->offsets[i] : (const uint8_t *)"";
 }
 static inline const uint8_t *ls_col_fixed(const ls_column_t *c, size_t i)
 {

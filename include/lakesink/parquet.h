@@ -79,7 +79,10 @@ ls_err_t ls_pq_writer_close(ls_pq_writer_t *w, uint64_t *file_size, ls_error_t *
 uint64_t ls_pq_writer_size_estimate(const ls_pq_writer_t *w);
 /** @brief Rows written so far. */
 int64_t ls_pq_writer_rows(const ls_pq_writer_t *w);
-/** @brief File-level stats of leaf @p i (valid until ls_pq_writer_free). */
+/**
+ * @brief File-level stats of leaf @p i. The struct lives until ls_pq_writer_free; its
+ * min_bytes/max_bytes pointers only until the next write, flush or close.
+ */
 const ls_pq_leaf_stats_t *ls_pq_writer_leaf_stats(const ls_pq_writer_t *w, size_t i);
 /** @brief Free the writer (after close, or to abandon the file). NULL is fine. */
 void ls_pq_writer_free(ls_pq_writer_t *w);

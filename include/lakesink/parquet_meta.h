@@ -131,6 +131,8 @@ typedef struct ls_pq_stats_s {
     int64_t distinct_count;
     bool has_is_min_exact, has_is_max_exact;
     bool is_min_exact, is_max_exact;
+    bool has_nan_count; /* field 9: NaN values of FLOAT/DOUBLE columns (excluded from min/max) */
+    int64_t nan_count;
 } ls_pq_stats_t;
 
 typedef struct ls_pq_kv_s {

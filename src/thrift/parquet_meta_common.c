@@ -201,6 +201,12 @@ static void stats_field(ls__pq_dec_t *d, void *obj, const ls_thrift_field_t *f, 
             st->has_is_min_exact = true;
         }
         break;
+    case 9:
+        if (ls__pq_want(d, f, LS_THRIFT_I64, seen)) {
+            st->nan_count = ls_thrift_read_i64(r);
+            st->has_nan_count = true;
+        }
+        break;
     default: ls_thrift_skip_field(r, f); break;
     }
 }
@@ -256,6 +262,9 @@ void ls__pq_enc_stats(ls__pq_enc_t *e, int16_t id, const ls_pq_stats_t *st)
     }
     if (st->has_is_min_exact) {
         ls_thrift_write_bool_field(w, 8, st->is_min_exact);
+    }
+    if (st->has_nan_count) {
+        ls_thrift_write_i64_field(w, 9, st->nan_count);
     }
     ls_thrift_write_struct_end(w);
 }

@@ -50,6 +50,8 @@ static ls_pq_stats_t full_stats(const char *lo, const char *hi)
     st.has_is_min_exact = st.has_is_max_exact = true;
     st.is_min_exact = true;
     st.is_max_exact = false;
+    st.has_nan_count = true;
+    st.nan_count = 2;
     return st;
 }
 
@@ -247,6 +249,8 @@ static void assert_stats_eq(const ls_pq_stats_t *a, const ls_pq_stats_t *b)
     assert_int_equal(a->has_is_max_exact, b->has_is_max_exact);
     assert_int_equal(a->is_min_exact, b->is_min_exact);
     assert_int_equal(a->is_max_exact, b->is_max_exact);
+    assert_int_equal(a->has_nan_count, b->has_nan_count);
+    assert_int_equal(a->nan_count, b->nan_count);
 }
 
 static void assert_kv_eq(const ls_pq_kv_t *a, uint32_t na, const ls_pq_kv_t *b, uint32_t nb)
