@@ -39,6 +39,13 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "$what" != build ]; then
+  # moto_server (S3 emulator) and boto3 for the S3 tests; the S3 tests skip, saying so, if
+  # neither is installed nor installable (no reachable package index)
+  if ! command -v moto_server >/dev/null 2>&1 || ! python3 -c 'import boto3' 2>/dev/null; then
+    echo "install-deps: pip install moto[server] boto3"
+    python3 -m pip install --quiet 'moto[server]' boto3 >/dev/null 2>&1 ||
+      echo "install-deps: could not install moto/boto3; S3 integration tests will be skipped"
+  fi
   # DuckDB (the independent Parquet reader of the interop tests), pinned by the lock file
   if [ ! -d "$here/tests/interop/node_modules/@duckdb/node-api" ]; then
     echo "install-deps: npm install in tests/interop"
