@@ -254,6 +254,8 @@ void ls_json_decoder_free(ls_json_decoder_t *d)
     ls_free(d->structs);
     ls_free(d->scratch);
     ls_free(d->set);
+    ls_arena_free(d->dup_arena);
+    ls_buf_free(&d->dup_buf);
     ls_free(d);
 }
 
@@ -370,6 +372,7 @@ static const char *ls__dec_member(ls__dec_t *d, ls__jplan_t *pl, int32_t ci, uin
         return p ? p : ls__dec_lexfail(d, &le);
     }
     if (pl->seen[ci] == stamp) {
+        d->dup_seen = true; /* last one wins: ls_json_decode_record re-decodes, normalised */
         return ls__dec_fail(d, LS_ERR_PARSE, key, "duplicate member \"%s\"",
                             pl->children[ci]->name);
     }
@@ -586,6 +589,7 @@ static const char *ls__dec_map(ls__dec_t *d, const ls__jplan_t *pl, const char *
         return ls__dec_pushfail(d, rc, start);
     }
     if (dup != (size_t)-1) {
+        d->dup_seen = true; /* resolved like member names, when the key texts are equal */
         return ls__dec_fail(d, LS_ERR_PARSE, start, "duplicate key in map object (entry %zu)",
                             dup - v0 + 1);
     }
@@ -655,13 +659,13 @@ static ls_err_t ls__dec_prepare(ls__dec_t *d, ls_batch_t *b, const char *data, s
     d->depth = 0;
     d->plen = 0;
     d->rec_unknown = 0;
+    d->dup_seen = false;
     return LS_OK;
 }
 
-ls_err_t ls_json_decode_record(ls_json_decoder_t *d, ls_batch_t *b, const char *data, size_t len,
-                               ls_error_t *err)
+/* One pass over a prepared record; returns LS_OK with the row committed, or the error. */
+static ls_err_t ls__dec_once(ls_json_decoder_t *d, ls_batch_t *b)
 {
-    LS_TRY(ls__dec_prepare(d, b, data, len, err));
     ls_batch_row_begin(b);
     const char *p = ls__json_ws(d->base, d->end);
     if (p < d->end && *p == '{') {
@@ -681,6 +685,48 @@ ls_err_t ls_json_decode_record(ls_json_decoder_t *d, ls_batch_t *b, const char *
     ls_batch_row_commit(b);
     d->unknown += d->rec_unknown;
     return LS_OK;
+}
+
+/*
+ * The slow path for a record that repeats a member name: build its DOM (which merges
+ * duplicates, last value wins), write it back as compact JSON and decode that. Rare by
+ * nature, so it may allocate. Byte offsets in errors then refer to the normalised text.
+ */
+static ls_err_t ls__dec_dedup(ls_json_decoder_t *d, ls_batch_t *b, const char *data, size_t len,
+                              ls_error_t *err)
+{
+    if (d->dup_arena == NULL && (d->dup_arena = ls_arena_new(16384, 0)) == NULL) {
+        return ls_error_set(err, LS_ERR_NOMEM, "out of memory resolving duplicate keys");
+    }
+    ls_arena_reset(d->dup_arena);
+    ls_json_value_t *root;
+    LS_TRY(ls_json_parse(data, len, d->dup_arena, &root, err));
+    d->dup_buf.len = 0;
+    if (d->dup_buf.max == 0) {
+        ls_buf_init(&d->dup_buf, d->opts.max_record_bytes);
+    }
+    ls_err_t rc = ls__json_dom_write(root, &d->dup_buf);
+    if (rc != LS_OK) {
+        return ls_error_set(err, rc, "record too large after resolving duplicate keys");
+    }
+    LS_TRY(ls__dec_prepare(d, b, (const char *)d->dup_buf.data, d->dup_buf.len, err));
+    rc = ls__dec_once(d, b);
+    if (rc != LS_OK) {
+        ls_error_prefix(err, "after merging duplicate keys (last wins): ");
+    }
+    return rc;
+}
+
+ls_err_t ls_json_decode_record(ls_json_decoder_t *d, ls_batch_t *b, const char *data, size_t len,
+                               ls_error_t *err)
+{
+    LS_TRY(ls__dec_prepare(d, b, data, len, err));
+    ls_err_t rc = ls__dec_once(d, b);
+    if (rc != LS_OK && d->dup_seen) {
+        ls_error_clear(err);
+        rc = ls__dec_dedup(d, b, data, len, err);
+    }
+    return rc;
 }
 
 static bool ls__blank(const char *p, const char *end)

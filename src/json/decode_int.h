@@ -57,6 +57,9 @@ struct ls_json_decoder_s {
     uint32_t depth, plen;
     uint64_t rec_unknown;
     bool batch_full;
+    bool dup_seen; /* the record repeats a member name: decode it again, normalised */
+    ls_arena_t *dup_arena; /* DOM of such a record (rare slow path) */
+    ls_buf_t dup_buf;      /* its normalised text */
 };
 
 typedef struct ls_json_decoder_s ls__dec_t;

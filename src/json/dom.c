@@ -4,8 +4,8 @@
  * the caller's arena, so one ls_arena_free releases a document.
  *
  * Strictness is the lexer's (lex.c), plus: duplicate member names in one object are
- * rejected with LS_ERR_PARSE naming the key (the decoder applies the same rule), a
- * byte-order mark is not JSON, nesting is limited to LS__JSON_DOM_DEPTH levels.
+ * merged, the last value winning at the first one's position (the decoder applies the
+ * same rule), a byte-order mark is not JSON, nesting is limited to LS__JSON_DOM_DEPTH.
  * Not responsible for: the hot path (decode.c never builds a tree).
  */
 #include <string.h>
@@ -93,40 +93,64 @@ static bool ls__member_eq(const ls_json_member_t *a, const ls_json_member_t *b)
 }
 
 /* Index of the first member whose key repeats an earlier one, or n. */
-static size_t ls__dom_dup(ls__dom_t *s, const ls_json_member_t *m, size_t n, bool *nomem)
+/*
+ * Resolve duplicate member names by the one rule lakesink applies everywhere: the last
+ * occurrence wins, at the position of the first (JavaScript and jq semantics). Returns
+ * the member count after merging; *nomem on allocation failure.
+ */
+static size_t ls__dom_dedup(ls__dom_t *s, ls_json_member_t *m, size_t n, bool *nomem)
 {
     *nomem = false;
+    bool any = false;
     if (n <= 16) {
         for (size_t i = 1; i < n; i++) {
             for (size_t j = 0; j < i; j++) {
-                if (ls__member_eq(&m[i], &m[j])) {
-                    return i;
+                if (m[j].key != NULL && ls__member_eq(&m[i], &m[j])) {
+                    m[j].value = m[i].value;
+                    m[i].key = NULL;
+                    any = true;
+                    break;
                 }
             }
         }
-        return n;
-    }
-    size_t size = 32;
-    while (size < 2 * n) {
-        size *= 2;
-    }
-    s->set.len = 0;
-    if (ls_buf_reserve(&s->set, size * sizeof(uint32_t)) != LS_OK) {
-        *nomem = true;
-        return n;
-    }
-    uint32_t *slot = (uint32_t *)(void *)s->set.data;
-    memset(slot, 0, size * sizeof(uint32_t));
-    for (size_t i = 0; i < n; i++) {
-        size_t h = ls__json_hash(m[i].key, m[i].key_len) & (size - 1);
-        for (; slot[h] != 0; h = (h + 1) & (size - 1)) {
-            if (ls__member_eq(&m[i], &m[slot[h] - 1])) {
-                return i;
+    } else {
+        size_t size = 32;
+        while (size < 2 * n) {
+            size *= 2;
+        }
+        s->set.len = 0;
+        if (ls_buf_reserve(&s->set, size * sizeof(uint32_t)) != LS_OK) {
+            *nomem = true;
+            return n;
+        }
+        uint32_t *slot = (uint32_t *)(void *)s->set.data;
+        memset(slot, 0, size * sizeof(uint32_t));
+        for (size_t i = 0; i < n; i++) {
+            size_t h = ls__json_hash(m[i].key, m[i].key_len) & (size - 1);
+            for (; slot[h] != 0; h = (h + 1) & (size - 1)) {
+                if (ls__member_eq(&m[i], &m[slot[h] - 1])) {
+                    break;
+                }
+            }
+            if (slot[h] != 0) {
+                m[slot[h] - 1].value = m[i].value;
+                m[i].key = NULL;
+                any = true;
+            } else {
+                slot[h] = (uint32_t)(i + 1);
             }
         }
-        slot[h] = (uint32_t)(i + 1);
     }
-    return n;
+    if (!any) {
+        return n;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (m[i].key != NULL) {
+            m[k++] = m[i];
+        }
+    }
+    return k;
 }
 
 /* Move the last @p n entries of @p size bytes from the stack into the arena. */
@@ -224,17 +248,9 @@ static const char *ls__dom_container(ls__dom_t *s, const char *p, ls_json_value_
         return ls__dom_nomem(s, start);
     }
     bool nomem;
-    size_t dup = ls__dom_dup(s, v->members, n, &nomem);
+    v->n = ls__dom_dedup(s, v->members, n, &nomem);
     if (nomem) {
         return ls__dom_nomem(s, start);
-    }
-    if (dup < n) {
-        s->code = LS_ERR_PARSE;
-        ls_error_set(s->err, LS_ERR_PARSE, "byte %zu: duplicate member \"%.*s\" in object",
-                     (size_t)(start - s->base),
-                     v->members[dup].key_len > 64 ? 64 : (int)v->members[dup].key_len,
-                     v->members[dup].key);
-        return NULL;
     }
     return p;
 }
@@ -313,4 +329,35 @@ const ls_json_value_t *ls_json_get(const ls_json_value_t *obj, const char *key)
         }
     }
     return NULL;
+}
+
+ls_err_t ls__json_dom_write(const ls_json_value_t *v, ls_buf_t *out)
+{
+    switch (v->kind) {
+    case LS_JSON_NULL: return ls_buf_append_str(out, "null");
+    case LS_JSON_BOOL: return ls_buf_append_str(out, v->b ? "true" : "false");
+    case LS_JSON_NUMBER: return ls_buf_append(out, v->str, v->len); /* the literal, unchanged */
+    case LS_JSON_STRING: return ls_json_append_string(out, v->str, v->len);
+    case LS_JSON_ARRAY:
+        LS_TRY(ls_buf_append_byte(out, '['));
+        for (size_t i = 0; i < v->n; i++) {
+            if (i > 0) {
+                LS_TRY(ls_buf_append_byte(out, ','));
+            }
+            LS_TRY(ls__json_dom_write(v->items[i], out));
+        }
+        return ls_buf_append_byte(out, ']');
+    case LS_JSON_OBJECT:
+        LS_TRY(ls_buf_append_byte(out, '{'));
+        for (size_t i = 0; i < v->n; i++) {
+            if (i > 0) {
+                LS_TRY(ls_buf_append_byte(out, ','));
+            }
+            LS_TRY(ls_json_append_string(out, v->members[i].key, v->members[i].key_len));
+            LS_TRY(ls_buf_append_byte(out, ':'));
+            LS_TRY(ls__json_dom_write(v->members[i].value, out));
+        }
+        return ls_buf_append_byte(out, '}');
+    }
+    return LS_ERR_INVALID_ARG;
 }
