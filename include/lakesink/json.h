@@ -35,6 +35,10 @@ typedef struct ls_json_decoder_opts_s {
     ls_json_unknown_t unknown_fields; /* default LS_JSON_UNKNOWN_IGNORE */
     uint32_t max_depth;               /* default 64 */
     size_t max_record_bytes;          /* default 16 MiB; larger records are rejected */
+    /* Store a number, boolean, object or array met in a string column as its JSON text
+     * instead of rejecting the record. For inferred schemas, where a field that mixes
+     * types was widened to string. Default false: strict. */
+    bool json_text_in_strings;
 } ls_json_decoder_opts_t;
 
 void ls_json_decoder_opts_init(ls_json_decoder_opts_t *o);
@@ -55,7 +59,8 @@ void ls_json_decoder_free(ls_json_decoder_t *d);
 ls_err_t ls_json_decode_record(ls_json_decoder_t *d, ls_batch_t *b, const char *data, size_t len,
                                ls_error_t *err);
 
-/* Called for each rejected line of ls_json_decode_ndjson; return non-OK to stop. */
+/* Called for each rejected line of ls_json_decode_ndjson (why->msg already starts with
+ * "line N: "); return non-OK to stop. */
 typedef ls_err_t (*ls_json_bad_line_fn)(void *ctx, size_t line_no, size_t byte_offset,
                                         const ls_error_t *why);
 
@@ -85,7 +90,9 @@ ls_err_t ls_json_infer_record(ls_json_infer_t *inf, const char *data, size_t len
  * @brief The schema seen so far (a STRUCT; every field nullable). Caller owns the result.
  * Integers → long, other numbers → double, ISO-8601 date strings → date, timestamps with
  * a zone → timestamp, without → timestamp_ntz, other strings → string, objects → struct,
- * arrays → array of the widened element type, null-only fields → string.
+ * arrays → array of the widened element type, null-only fields → string. Decode data
+ * against an inferred schema with `json_text_in_strings` set, so values of fields that
+ * were widened to string are kept (as their JSON text).
  */
 ls_type_t *ls_json_infer_result(const ls_json_infer_t *inf, ls_error_t *err);
 

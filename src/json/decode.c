@@ -206,6 +206,7 @@ void ls_json_decoder_opts_init(ls_json_decoder_opts_t *o)
     o->unknown_fields = LS_JSON_UNKNOWN_IGNORE;
     o->max_depth = 64;
     o->max_record_bytes = (size_t)16 << 20;
+    o->json_text_in_strings = false;
 }
 
 ls_json_decoder_t *ls_json_decoder_new(const ls_layout_t *layout,

@@ -327,13 +327,29 @@ static const char *ls__dec_string(ls__dec_t *d, const ls__jplan_t *pl, const cha
     return rc == LS_OK ? q + 1 : ls__dec_pushfail(d, rc, p);
 }
 
+/* Any non-string JSON value in a string column, kept as its (validated) JSON text. */
+static const char *ls__dec_json_text(ls__dec_t *d, const ls__jplan_t *pl, const char *p, int rep)
+{
+    ls__jerr_t le;
+    const char *q = ls__json_skip_value(p, d->end, d->max_depth - d->depth, &le);
+    if (q == NULL) {
+        return ls__dec_lexfail(d, &le);
+    }
+    ls_err_t rc = ls_col_push_bytes(d->b, &d->b->cols[pl->leaf], p, (size_t)(q - p), rep);
+    return rc == LS_OK ? q : ls__dec_pushfail(d, rc, p);
+}
+
 const char *ls__dec_leaf(ls__dec_t *d, const ls__jplan_t *pl, const char *p, int rep)
 {
     char ch = *p;
     bool num = ch == '-' || (unsigned char)(ch - '0') < 10;
     switch (pl->kind) {
     case LS_TYPE_STRING:
-        return ch == '"' ? ls__dec_string(d, pl, p, rep) : ls__dec_mismatch(d, pl, p);
+        if (ch == '"') {
+            return ls__dec_string(d, pl, p, rep);
+        }
+        return d->opts.json_text_in_strings && ch != 'n' ? ls__dec_json_text(d, pl, p, rep)
+                                                         : ls__dec_mismatch(d, pl, p);
     case LS_TYPE_BOOLEAN: {
         ls__jerr_t le;
         const char *q = NULL;

@@ -1067,6 +1067,39 @@ static void test_alloc_failures(void **state)
     assert_true(ok > 0);
 }
 
+/* json_text_in_strings: what inference widened to string keeps any JSON value as text. */
+static void test_json_text_in_strings(void **state)
+{
+    (void)state;
+    fx_t f;
+    fx_open1(&f, T(LS_TYPE_STRING), true);
+    assert_int_equal(fx_dec(&f, "{\"v\":12.5}"), LS_ERR_SCHEMA); /* strict by default */
+    fx_close(&f);
+
+    ls_json_decoder_opts_t o;
+    ls_json_decoder_opts_init(&o);
+    o.json_text_in_strings = true;
+    ls_type_t *st = ls_type_new_struct();
+    assert_int_equal(ls_type_struct_add(st, "v", T(LS_TYPE_STRING), true), LS_OK);
+    fx_open(&f, st, &o);
+    static const char *const recs[] = {"{\"v\":12.5}", "{\"v\":true}", "{\"v\": {\"a\":[1, 2]} }",
+                                       "{\"v\":\"plain\"}", "{\"v\":null}"};
+    static const char *const want[] = {"12.5", "true", "{\"a\":[1, 2]}", "plain"};
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(fx_dec(&f, recs[i]), LS_OK);
+    }
+    assert_int_equal(col(&f, 0)->nvalues, 4);
+    for (size_t i = 0; i < 4; i++) {
+        size_t len;
+        const uint8_t *v = ls_col_bytes(col(&f, 0), i, &len);
+        assert_int_equal(len, strlen(want[i]));
+        assert_memory_equal(v, want[i], len);
+    }
+    /* the text is still validated */
+    assert_int_equal(fx_dec(&f, "{\"v\":[1,]}"), LS_ERR_PARSE);
+    fx_close(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1082,6 +1115,7 @@ int main(void)
         cmocka_unit_test(test_rollback),
         cmocka_unit_test(test_key_order_and_names),
         cmocka_unit_test(test_unknown_and_duplicates),
+        cmocka_unit_test(test_json_text_in_strings),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_record_framing),
         cmocka_unit_test(test_error_messages),

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# `make bench`: NDJSON → Parquet (zstd) throughput of lakesink against DuckDB, measured in
+# the same run on the same data, alternating runs (RUNS of each, default 3), reporting
+# medians and the ratio to DuckDB. Usage: bench/run.sh [BUILD_DIR]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="$(cd "${1:-$root/build}" && pwd)"
+runs="${RUNS:-3}"
+events="${EVENTS:-1000000}"
+data="$build/bench-data"
+mkdir -p "$data"
+in="$data/events.ndjson"
+schema="$root/bench/events.schema.json"
+ls_bin="$build/lakesink"
+bench_bin="$build/bench/bench_parquet_encode"
+for b in "$ls_bin" "$bench_bin" "$build/bench/gen_events"; do
+    [ -x "$b" ] || { echo "run.sh: $b is missing: build first (make build)" >&2; exit 1; }
+done
+if [ ! -s "$in" ] || [ "$build/bench/gen_events" -nt "$in" ] ||
+    [ "$(cat "$data/events.count" 2>/dev/null)" != "$events" ]; then
+    echo "generating $events events into $in"
+    "$build/bench/gen_events" "$events" "$in"
+    echo "$events" >"$data/events.count"
+fi
+bytes=$(wc -c <"$in" | tr -d ' ')
+have_duckdb=1
+[ -d "$root/tests/interop/node_modules/@duckdb/node-api" ] && command -v node >/dev/null || have_duckdb=0
+
+# field NAME from a one-line JSON object on stdin
+field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" | head -1; }
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+# peak RSS in MB of a command (GNU time), or "-" when /usr/bin/time is absent
+rss_of() {
+    if [ -x /usr/bin/time ]; then
+        /usr/bin/time -f '%M' -o "$data/rss" "$@" >"$data/out.json" 2>"$data/err" || { cat "$data/err" >&2; return 1; }
+        awk '{printf "%.0f", $1/1024}' "$data/rss"
+    else
+        "$@" >"$data/out.json"; echo "-"
+    fi
+}
+
+declare -A secs rss outf
+add() { secs[$1]="${secs[$1]:-} $2"; rss[$1]="$3"; outf[$1]="$4"; }
+for i in $(seq 1 "$runs"); do
+    r=$(rss_of "$ls_bin" parquet write "$data/ls.parquet" "$in" --schema "$schema" --codec zstd)
+    add "lakesink parquet write (schema given)" "$(field seconds <"$data/out.json")" "$r" ls.parquet
+    r=$(rss_of "$ls_bin" parquet write "$data/ls_inf.parquet" "$in" --codec zstd)
+    add "lakesink parquet write (schema inferred)" "$(field seconds <"$data/out.json")" "$r" ls_inf.parquet
+    r=$(rss_of "$bench_bin" encode "$in" "$schema" "$data/enc.parquet" 1)
+    add "lakesink encode only (pre-decoded batches)" "$(field seconds <"$data/out.json")" "$r" enc.parquet
+    if [ "$have_duckdb" = 1 ]; then
+        for t in 1 2; do
+            r=$(rss_of node "$root/bench/duckdb_copy.js" "$in" "$data/duck$t.parquet" "$t")
+            add "DuckDB COPY read_json, threads=$t" "$(field seconds <"$data/out.json")" "$r" "duck$t.parquet"
+        done
+    fi
+    echo "run $i/$runs done" >&2
+done
+
+echo
+echo "NDJSON → Parquet (zstd), $events events, $((bytes / 1000000)) MB, $(nproc) CPUs, $runs runs each (median)"
+med() { echo "${secs[$1]:-}" | tr ' ' '\n' | sed '/^$/d' | median; }
+ref1="" ref2=""
+if [ "$have_duckdb" = 1 ]; then
+    ref1=$(med "DuckDB COPY read_json, threads=1")
+    ref2=$(med "DuckDB COPY read_json, threads=2")
+fi
+ratio() { [ -n "$1" ] && awk -v r="$1" -v m="$2" 'BEGIN {printf "%.2fx", r/m}' || echo "-"; }
+printf '%-44s %8s %10s %7s %7s %7s %9s %9s\n' "what" "seconds" "events/s" "MB/s" "RSS MB" "out MB" \
+    "vs DDB 1t" "vs DDB 2t"
+for k in "lakesink parquet write (schema given)" "lakesink parquet write (schema inferred)" \
+         "lakesink encode only (pre-decoded batches)" "DuckDB COPY read_json, threads=1" \
+         "DuckDB COPY read_json, threads=2"; do
+    [ -n "${secs[$k]:-}" ] || continue
+    m=$(med "$k")
+    out=$(wc -c <"$data/${outf[$k]}" | tr -d ' ')
+    awk -v k="$k" -v m="$m" -v n="$events" -v b="$bytes" -v rs="${rss[$k]}" -v o="$out" \
+        -v r1="$(ratio "$ref1" "$m")" -v r2="$(ratio "$ref2" "$m")" \
+        'BEGIN {printf "%-44s %8.3f %10.0f %7.1f %7s %7.1f %9s %9s\n", k, m, n/m, b/1e6/m, rs, o/1e6, r1, r2}'
+done
+echo "(MB/s = NDJSON input bytes / seconds; RSS = peak resident set of the process (GNU time);"
+echo " lakesink seconds are its own summary's (open to rename, fsync included); DuckDB's are the COPY alone)"
+echo "(vs DDB = DuckDB's median seconds / this row's median seconds: above 1x is faster than DuckDB)"
