@@ -18,6 +18,7 @@ typedef struct ls_cli_group_s {
 
 static const ls_cli_group_t ls__groups[] = {
     {"parquet", ls_cli_parquet_main, "inspect Parquet files and convert NDJSON to Parquet"},
+    {"demo", ls_cli_demo_main, "generate events and write them as Parquet, then show how to look"},
 };
 
 #define LS__NGROUPS (sizeof(ls__groups) / sizeof(ls__groups[0]))
