@@ -1,6 +1,6 @@
 /*
  * bench_json.c — throughput of the schema-directed JSON decoder on generated user
- * events (the shape in docs/internals/json.md), plus a validation-only pass over the
+ * events (lakesink/gen.h, the same input as the other benchmarks), plus a validation-only pass over the
  * same bytes and NDJSON output of the decoded batches for reference.
  *
  * Usage: bench_json [events (default 1000000)] [runs (default 5)]
@@ -12,63 +12,23 @@
 #include <time.h>
 
 #include "lakesink/alloc.h"
+#include "lakesink/gen.h"
 #include "lakesink/json.h"
 
-static const char *ls__schema =
-    "{\"type\":\"struct\",\"fields\":["
-    "{\"name\":\"user_id\",\"type\":\"string\",\"nullable\":true,\"metadata\":{}},"
-    "{\"name\":\"event_type\",\"type\":\"string\",\"nullable\":true,\"metadata\":{}},"
-    "{\"name\":\"timestamp\",\"type\":\"timestamp\",\"nullable\":true,\"metadata\":{}},"
-    "{\"name\":\"page_url\",\"type\":\"string\",\"nullable\":true,\"metadata\":{}},"
-    "{\"name\":\"session_id\",\"type\":\"string\",\"nullable\":true,\"metadata\":{}},"
-    "{\"name\":\"properties\",\"type\":{\"type\":\"struct\",\"fields\":["
-    "{\"name\":\"category\",\"type\":\"string\",\"nullable\":true,\"metadata\":{}},"
-    "{\"name\":\"price\",\"type\":\"double\",\"nullable\":true,\"metadata\":{}},"
-    "{\"name\":\"quantity\",\"type\":\"long\",\"nullable\":true,\"metadata\":{}},"
-    "{\"name\":\"metadata\",\"type\":{\"type\":\"struct\",\"fields\":["
-    "{\"name\":\"campaign\",\"type\":\"string\",\"nullable\":true,\"metadata\":{}},"
-    "{\"name\":\"ab\",\"type\":\"string\",\"nullable\":true,\"metadata\":{}}]},"
-    "\"nullable\":true,\"metadata\":{}}]},\"nullable\":true,\"metadata\":{}}]}";
-
-static uint64_t ls__rng(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
+/* @p n generated user events (lakesink/gen.h, the benchmark input) in one buffer. */
 static char *ls__gen(size_t n, size_t *len)
 {
-    static const char *types[] = {"page_view", "click", "add_to_cart", "purchase", "search"};
-    static const char *cats[] = {"electronics", "books", "clothing", "home", "toys", "sports"};
-    static const char *camps[] = {"summer_sale", "black_friday", "newsletter", "retargeting"};
-    size_t cap = n * 320 + 1, k = 0;
-    char *buf = ls_malloc(cap);
-    uint64_t s = 0x9E3779B97F4A7C15ull;
-    for (size_t i = 0; buf != NULL && i < n; i++) {
-        uint64_t r = ls__rng(&s), u = ls__rng(&s);
-        int w = snprintf(
-            buf + k, cap - k,
-            "{\"user_id\":\"user_%llu\",\"event_type\":\"%s\",\"timestamp\":\"2024-01-%02dT%02d:%"
-            "02d:%02d.%03dZ\","
-            "\"page_url\":\"https://example.com/products/"
-            "%llu\",\"session_id\":\"%08llx-%04llx-4%03llx-a%03llx-%012llx\","
-            "\"properties\":{\"category\":\"%s\",\"price\":%llu.%02llu,\"quantity\":%llu,"
-            "\"metadata\":{"
-            "\"campaign\":\"%s\",\"ab\":\"%c\"}}}\n",
-            (unsigned long long)(r % 100000), types[r % 5], (int)((r >> 8) % 28) + 1,
-            (int)((r >> 16) % 24), (int)((r >> 24) % 60), (int)((r >> 32) % 60),
-            (int)((r >> 40) % 1000), (unsigned long long)(u % 10000), (unsigned long long)(u >> 32),
-            (unsigned long long)(u >> 16) & 0xFFFF, (unsigned long long)(u >> 4) & 0xFFF,
-            (unsigned long long)(u >> 20) & 0xFFF, (unsigned long long)(u ^ r) & 0xFFFFFFFFFFFFull,
-            cats[(u >> 8) % 6], (unsigned long long)(r % 1000), (unsigned long long)(u % 100),
-            (unsigned long long)(u >> 50) % 10 + 1, camps[(r >> 50) % 4],
-            (r >> 60) & 1 ? 'A' : 'B');
-        k += (size_t)w;
+    ls_gen_t g;
+    ls_gen_init(&g, 0, 1705276800);
+    ls_buf_t b;
+    ls_buf_init(&b, LS_BUF_UNLIMITED);
+    for (size_t i = 0; i < n; i++) {
+        if (ls_gen_user_event(&g, i, &b) != LS_OK) {
+            ls_buf_free(&b);
+            return NULL;
+        }
     }
-    *len = k;
-    return buf;
+    return (char *)ls_buf_steal(&b, len);
 }
 
 static double ls__now(void)
@@ -123,7 +83,8 @@ int main(int argc, char **argv)
     ls_error_t err;
     ls_type_t *t = NULL;
     if (data == NULL ||
-        ls_json_parse_delta_schema(ls__schema, strlen(ls__schema), &t, &err) != LS_OK) {
+        ls_json_parse_delta_schema(ls_gen_user_event_schema(),
+                                   strlen(ls_gen_user_event_schema()), &t, &err) != LS_OK) {
         fprintf(stderr, "setup failed\n");
         return 1;
     }
