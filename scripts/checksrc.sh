@@ -4,12 +4,12 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 rc=0
-files=$(git ls-files 'src/*.c' 'src/*.h' 'include/*.h' 2>/dev/null || find src include -name '*.[ch]')
+files=$(git ls-files --cached --others --exclude-standard 'src/*.c' 'src/*.h' 'include/*.h' 2>/dev/null || find src include -name '*.[ch]')
 banned='\b(sprintf|vsprintf|strcpy|strcat|atoi|atol|gets|strtok)\s*\('
 if grep -nE "$banned" $files; then
   echo "checksrc: banned function (use snprintf, memcpy with lengths, strtol, ...)"; rc=1
 fi
-heap='(^|[^_a-z])(malloc|calloc|realloc|free|strdup|strndup)\s*\('
+heap='(^|[^_a-z.>])(malloc|calloc|realloc|free|strdup|strndup)\s*\('
 for f in $files; do
   [ "$f" = src/core/alloc.c ] && continue
   if grep -nE "$heap" "$f" | grep -vE '^\s*[0-9]+:\s*(/?\*|//)'; then
