@@ -154,6 +154,15 @@ ls_err_t ls_col_push_double(ls_batch_t *b, ls_column_t *c, double v, int rep);
 ls_err_t ls_col_push_bytes(ls_batch_t *b, ls_column_t *c, const void *p, size_t n, int rep);
 
 /**
+ * @brief Make room for @p nlevels more level entries, @p nvalues more values and (BYTES)
+ * @p nbytes more value bytes, so bulk producers (the Parquet reader, partition splitting)
+ * can fill the arrays directly and then advance nlevels/nvalues/nbytes and offsets.
+ * @returns LS_OK, LS_ERR_NOMEM, or LS_ERR_LIMIT (batch cap, or 32-bit byte offsets).
+ */
+ls_err_t ls_col_reserve(ls_batch_t *b, ls_column_t *c, size_t nlevels, size_t nvalues,
+                        size_t nbytes);
+
+/**
  * @brief Record "absent at level @p def" for every leaf under @p n: how a null struct,
  * a null or empty collection, or a missing field is written.
  */

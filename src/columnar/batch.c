@@ -63,18 +63,24 @@ size_t ls_batch_bytes(const ls_batch_t *b)
     return b->bytes;
 }
 
-/* Grow @p *p (capacity @p *cap elements of @p size) to hold @p need elements. */
+/*
+ * Grow @p *p (capacity @p *cap elements of @p size) to hold @p need elements: doubling,
+ * or exactly @p need when doubling would pass the batch's memory cap.
+ */
 static ls_err_t ls__grow(ls_batch_t *b, void **p, size_t *cap, size_t need, size_t size)
 {
     if (need <= *cap) {
         return LS_OK;
     }
-    size_t nc = *cap ? *cap * 2 : 64;
+    size_t room = (b->max_bytes - b->bytes) / size;
+    size_t nc = *cap ? *cap : 64;
     while (nc < need) {
-        nc *= 2;
+        nc = nc > SIZE_MAX / 2 ? need : nc * 2;
     }
-    size_t extra = (nc - *cap) * size;
-    if (extra > b->max_bytes - b->bytes) {
+    if (nc - *cap > room) {
+        nc = need;
+    }
+    if (nc - *cap > room) {
         return LS_ERR_LIMIT;
     }
     void *np = ls_reallocarray(*p, nc, size);
@@ -82,41 +88,76 @@ static ls_err_t ls__grow(ls_batch_t *b, void **p, size_t *cap, size_t need, size
         return LS_ERR_NOMEM;
     }
     *p = np;
-    b->bytes += extra;
+    b->bytes += (nc - *cap) * size;
     *cap = nc;
     return LS_OK;
 }
 
-static ls_err_t ls__push_level(ls_batch_t *b, ls_column_t *c, int def, int rep)
+/* Room for @p need level entries in the def and rep arrays the leaf uses (both grow together). */
+static ls_err_t ls__grow_levels(ls_batch_t *b, ls_column_t *c, size_t need)
 {
     const ls_leaf_t *lf = c->leaf;
-    if (lf->max_def == 0 && lf->max_rep == 0) {
-        c->nlevels++; /* required top-level leaf: one level entry per value, none stored */
+    if (need <= c->levels_cap || (lf->max_def == 0 && lf->max_rep == 0)) {
+        return LS_OK; /* a required top-level leaf stores no levels */
+    }
+    size_t per = (size_t)(lf->max_def > 0) + (size_t)(lf->max_rep > 0);
+    size_t room = (b->max_bytes - b->bytes) / per;
+    size_t nc = c->levels_cap ? c->levels_cap : 256;
+    while (nc < need) {
+        nc = nc > SIZE_MAX / 2 ? need : nc * 2;
+    }
+    if (nc - c->levels_cap > room) {
+        nc = need;
+    }
+    if (nc - c->levels_cap > room) {
+        return LS_ERR_LIMIT;
+    }
+    if (lf->max_def > 0) {
+        uint8_t *p = ls_realloc(c->def, nc);
+        if (p == NULL) {
+            return LS_ERR_NOMEM;
+        }
+        c->def = p;
+    }
+    if (lf->max_rep > 0) {
+        uint8_t *p = ls_realloc(c->rep, nc);
+        if (p == NULL) {
+            return LS_ERR_NOMEM;
+        }
+        c->rep = p;
+    }
+    b->bytes += (nc - c->levels_cap) * per;
+    c->levels_cap = nc;
+    return LS_OK;
+}
+
+ls_err_t ls_col_reserve(ls_batch_t *b, ls_column_t *c, size_t nlevels, size_t nvalues,
+                        size_t nbytes)
+{
+    const ls_leaf_t *lf = c->leaf;
+    if (nlevels > SIZE_MAX - c->nlevels || nvalues > SIZE_MAX / 16 - c->nvalues) {
+        return LS_ERR_LIMIT;
+    }
+    LS_TRY(ls__grow_levels(b, c, c->nlevels + nlevels));
+    if (nvalues == 0 && nbytes == 0) {
         return LS_OK;
     }
+    if (lf->store != LS_STORE_BYTES) {
+        return ls__grow(b, (void **)&c->values, &c->values_cap, (c->nvalues + nvalues) * lf->width,
+                        1);
+    }
+    if (nbytes > UINT32_MAX - c->nbytes) {
+        return LS_ERR_LIMIT; /* offsets are 32-bit */
+    }
+    LS_TRY(ls__grow(b, (void **)&c->offsets, &c->offsets_cap, c->nvalues + nvalues + 1,
+                    sizeof(uint32_t)));
+    return nbytes ? ls__grow(b, (void **)&c->bytes, &c->bytes_cap, c->nbytes + nbytes, 1) : LS_OK;
+}
+
+static ls_err_t ls__push_level(ls_batch_t *b, ls_column_t *c, int def, int rep)
+{
     if (c->nlevels == c->levels_cap) {
-        size_t nc = c->levels_cap ? c->levels_cap * 2 : 256;
-        size_t per = (size_t)(lf->max_def > 0) + (size_t)(lf->max_rep > 0);
-        size_t extra = (nc - c->levels_cap) * per;
-        if (extra > b->max_bytes - b->bytes) {
-            return LS_ERR_LIMIT;
-        }
-        if (lf->max_def > 0) {
-            uint8_t *p = ls_realloc(c->def, nc);
-            if (p == NULL) {
-                return LS_ERR_NOMEM;
-            }
-            c->def = p;
-        }
-        if (lf->max_rep > 0) {
-            uint8_t *p = ls_realloc(c->rep, nc);
-            if (p == NULL) {
-                return LS_ERR_NOMEM;
-            }
-            c->rep = p;
-        }
-        b->bytes += extra;
-        c->levels_cap = nc;
+        LS_TRY(ls__grow_levels(b, c, c->nlevels + 1));
     }
     if (c->def != NULL) {
         c->def[c->nlevels] = (uint8_t)def;

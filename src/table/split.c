@@ -388,7 +388,7 @@ static ls_err_t ls__gather_column(ls_table_split_t *s, const ls_column_t *src, s
                 nb += src->offsets[val[r + 1]] - src->offsets[val[r]];
             }
         }
-        LS_TRY(ls__tbl_col_reserve(db, dc, nl, nv, nb));
+        LS_TRY(ls_col_reserve(db, dc, nl, nv, nb));
         for (size_t i = start[g]; i < start[g + 1];) {
             size_t e = i + 1;
             while (e < start[g + 1] && rows[e] == rows[e - 1] + 1) {
@@ -586,7 +586,7 @@ static ls_err_t ls__attach_copy(ls_batch_t *dst, const ls_node_t *dst_node, cons
                                 sc->leaf->dotted, rows, data->nrows);
         }
         size_t lvl[2] = {0, sc->nlevels}, val[2] = {0, sc->nvalues};
-        ls_err_t rc = ls__tbl_col_reserve(dst, dc, sc->nlevels, sc->nvalues, nbytes);
+        ls_err_t rc = ls_col_reserve(dst, dc, sc->nlevels, sc->nvalues, nbytes);
         if (rc != LS_OK) {
             return ls_error_set(err, rc, "column %s: %s", sc->leaf->dotted, ls_err_str(rc));
         }
@@ -604,7 +604,7 @@ static ls_err_t ls__attach_const(ls_batch_t *dst, const ls_node_t *node, const l
     if (!v->is_null && w != 0 && n > SIZE_MAX / w) {
         return LS_ERR_LIMIT;
     }
-    LS_TRY(ls__tbl_col_reserve(dst, c, n, v->is_null ? 0 : n, v->is_null ? 0 : n * w));
+    LS_TRY(ls_col_reserve(dst, c, n, v->is_null ? 0 : n, v->is_null ? 0 : n * w));
     for (size_t r = 0; r < n; r++) {
         if (v->is_null) {
             LS_TRY(ls_col_push_null(dst, c, node->def - 1, 0));

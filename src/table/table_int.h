@@ -83,13 +83,6 @@ ls_err_t ls__tbl_select_stats_columns(const ls_layout_t *layout, const char *spe
 
 /* ---------------------------------------------------------------- raw column copies */
 
-/**
- * Make room in column @p c of batch @p b for @p nlevels more level entries, @p nvalues
- * more values and @p nbytes more value bytes (BYTES store), accounting the memory in
- * b->bytes like the column push functions do. LS_ERR_LIMIT past b->max_bytes.
- */
-ls_err_t ls__tbl_col_reserve(ls_batch_t *b, ls_column_t *c, size_t nlevels, size_t nvalues,
-                             size_t nbytes);
 
 /** Row start positions of a column: level entry and value index of each row. */
 typedef struct {

@@ -230,7 +230,7 @@ static ls_err_t ls__check_count(ls__cr_t *cr, int64_t n, ls_error_t *err)
                             "page has %lld values, the row group has %lld rows left", (long long)n,
                             (long long)(cr->num_rows - cr->rows));
     }
-    ls_err_t rc = ls__pqr_col_reserve_levels(cr->b, cr->c, (size_t)n);
+    ls_err_t rc = ls_col_reserve(cr->b, cr->c, (size_t)n, 0, 0);
     return rc == LS_OK ? LS_OK : ls__cap_err(rc, err, "levels");
 }
 
@@ -269,7 +269,7 @@ static ls_err_t ls__value_target(ls__cr_t *cr, size_t n, ls__vec_t *v, ls_error_
     }
     if (pl->conv == LS__CONV_COPY && c->leaf->store != LS_STORE_BYTES &&
         c->leaf->width == pl->phys_width) {
-        ls_err_t rc = ls__pqr_col_reserve_values(cr->b, c, n);
+        ls_err_t rc = ls_col_reserve(cr->b, c, 0, n, 0);
         if (rc != LS_OK) {
             return ls__cap_err(rc, err, "values");
         }

@@ -16,96 +16,6 @@
 #define LS__JULIAN_UNIX_EPOCH 2440588
 #define LS__US_PER_DAY INT64_C(86400000000)
 
-/* Grow *p (capacity *cap elements of @p size) to at least @p need, within the cap. */
-static ls_err_t ls__grow(ls_batch_t *b, void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap) {
-        return LS_OK;
-    }
-    size_t room = b->max_bytes - b->bytes;
-    size_t nc = *cap < 64 ? 64 : *cap;
-    while (nc < need && nc <= ((size_t)-1) / 4) {
-        nc *= 2;
-    }
-    if (nc < need || nc > room / size + *cap) {
-        nc = need; /* near the cap: take only what is needed */
-    }
-    if (nc > ((size_t)-1) / size || (nc - *cap) > room / size) {
-        return LS_ERR_LIMIT;
-    }
-    void *np = ls_reallocarray(*p, nc, size);
-    if (np == NULL) {
-        return LS_ERR_NOMEM;
-    }
-    b->bytes += (nc - *cap) * size;
-    *p = np;
-    *cap = nc;
-    return LS_OK;
-}
-
-ls_err_t ls__pqr_col_reserve_levels(ls_batch_t *b, ls_column_t *c, size_t extra)
-{
-    const ls_leaf_t *lf = c->leaf;
-    if (lf->max_def == 0 && lf->max_rep == 0) {
-        return LS_OK; /* required top-level leaf: no level arrays */
-    }
-    if (extra > ((size_t)-1) - c->nlevels) {
-        return LS_ERR_LIMIT;
-    }
-    size_t need = c->nlevels + extra;
-    if (need <= c->levels_cap) {
-        return LS_OK;
-    }
-    size_t per = (size_t)(lf->max_def > 0) + (size_t)(lf->max_rep > 0);
-    size_t room = (b->max_bytes - b->bytes) / per;
-    size_t nc = c->levels_cap * 2 > need ? c->levels_cap * 2 : need;
-    if (nc - c->levels_cap > room) {
-        nc = need;
-    }
-    if (nc - c->levels_cap > room) {
-        return LS_ERR_LIMIT;
-    }
-    if (lf->max_def > 0) {
-        uint8_t *p = ls_realloc(c->def, nc);
-        if (p == NULL) {
-            return LS_ERR_NOMEM;
-        }
-        c->def = p;
-    }
-    if (lf->max_rep > 0) {
-        uint8_t *p = ls_realloc(c->rep, nc);
-        if (p == NULL) {
-            return LS_ERR_NOMEM;
-        }
-        c->rep = p;
-    }
-    b->bytes += (nc - c->levels_cap) * per;
-    c->levels_cap = nc;
-    return LS_OK;
-}
-
-ls_err_t ls__pqr_col_reserve_values(ls_batch_t *b, ls_column_t *c, size_t extra)
-{
-    size_t w = c->leaf->width;
-    if (w == 0 || extra > ((size_t)-1) / w - c->nvalues) {
-        return LS_ERR_LIMIT;
-    }
-    return ls__grow(b, (void **)&c->values, &c->values_cap, (c->nvalues + extra) * w, 1);
-}
-
-ls_err_t ls__pqr_col_reserve_bytes(ls_batch_t *b, ls_column_t *c, size_t nvals, size_t nbytes)
-{
-    if (nbytes > UINT32_MAX || c->nbytes + nbytes > UINT32_MAX) {
-        return LS_ERR_LIMIT; /* offsets are 32-bit */
-    }
-    if (nvals > ((size_t)-1) / 8 - c->nvalues) {
-        return LS_ERR_LIMIT;
-    }
-    LS_TRY(ls__grow(b, (void **)&c->offsets, &c->offsets_cap, c->nvalues + nvals + 1,
-                    sizeof(uint32_t)));
-    return ls__grow(b, (void **)&c->bytes, &c->bytes_cap, c->nbytes + nbytes + 1, 1);
-}
-
 static ls_err_t ls__reserve_err(ls_err_t rc, ls_error_t *err, size_t n)
 {
     if (rc == LS_ERR_NOMEM) {
@@ -124,7 +34,7 @@ static ls_err_t ls__append_views(ls_batch_t *b, ls_column_t *c, const ls__vec_t 
                                 "byte array values exceed 4 GiB in one column of a batch");
         }
     }
-    ls_err_t rc = ls__pqr_col_reserve_bytes(b, c, v->n, total);
+    ls_err_t rc = ls_col_reserve(b, c, 0, v->n, total);
     if (rc != LS_OK) {
         return ls__reserve_err(rc, err, v->n);
     }
@@ -314,7 +224,7 @@ ls_err_t ls__pqr_convert_append(ls_batch_t *b, ls_column_t *c, const ls__plan_t 
     if (c->leaf->store == LS_STORE_BYTES) {
         return ls__append_views(b, c, v, err);
     }
-    ls_err_t rc = ls__pqr_col_reserve_values(b, c, v->n);
+    ls_err_t rc = ls_col_reserve(b, c, 0, v->n, 0);
     if (rc != LS_OK) {
         return ls__reserve_err(rc, err, v->n);
     }

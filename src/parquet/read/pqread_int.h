@@ -243,13 +243,6 @@ ls_layout_t *ls__pqr_layout_build(const ls__fschema_t *fs, const bool *keep, ls_
 
 /* ------------------------------------------------------ column conversion */
 
-/** @brief Room for @p extra more level entries in @p c (def/rep as the leaf needs). */
-ls_err_t ls__pqr_col_reserve_levels(ls_batch_t *b, ls_column_t *c, size_t extra);
-/** @brief Room for @p extra more fixed-width values. */
-ls_err_t ls__pqr_col_reserve_values(ls_batch_t *b, ls_column_t *c, size_t extra);
-/** @brief Room for @p nvals more BYTES values with @p nbytes more bytes in all. */
-ls_err_t ls__pqr_col_reserve_bytes(ls_batch_t *b, ls_column_t *c, size_t nvals, size_t nbytes);
-
 /**
  * @brief Append the values of @p v (physical, as decoded) to @p c, converted by
  * @p plan. Errors: a value that does not fit the leaf's storage, batch cap, OOM.
