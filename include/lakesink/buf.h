@@ -40,6 +40,12 @@ ls_err_t ls_buf_append_byte(ls_buf_t *b, uint8_t c);
 /** @brief Append printf-style text. */
 ls_err_t ls_buf_printf(ls_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 ls_err_t ls_buf_vprintf(ls_buf_t *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/**
+ * @brief Append @p len bytes of @p s as a JSON string literal: quotes, escapes for '"',
+ * '\\' and control characters; bytes that are not valid UTF-8 become U+FFFD, so the
+ * output is always valid JSON.
+ */
+ls_err_t ls_json_append_string(ls_buf_t *out, const char *s, size_t len);
 /** @brief Ensure data[len] == '\0' (not counted in len) so data can be used as a C string. */
 ls_err_t ls_buf_terminate(ls_buf_t *b);
 /**

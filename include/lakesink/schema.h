@@ -108,8 +108,6 @@ void ls_type_describe(const ls_type_t *t, char *out, size_t outlen);
  * {"type":"struct","fields":[...]} object, for primitives the quoted name.
  */
 ls_err_t ls_type_to_json(const ls_type_t *t, ls_buf_t *out);
-/** @brief Append @p s as a JSON string literal (quotes and escapes). */
-ls_err_t ls_json_append_string(ls_buf_t *out, const char *s, size_t len);
 
 /** @brief Bytes of the big-endian two's complement FIXED form of a decimal of precision @p p. */
 int ls_decimal_fixed_width(int precision);

@@ -299,43 +299,6 @@ void ls_type_describe(const ls_type_t *t, char *out, size_t outlen)
     ls_buf_free(&b);
 }
 
-ls_err_t ls_json_append_string(ls_buf_t *out, const char *s, size_t len)
-{
-    static const char hex[] = "0123456789abcdef";
-    LS_TRY(ls_buf_reserve(out, len + 2));
-    LS_TRY(ls_buf_append_byte(out, '"'));
-    size_t start = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            continue;
-        }
-        LS_TRY(ls_buf_append(out, s + start, i - start));
-        char esc[6] = {'\\', 0, 0, 0, 0, 0};
-        size_t n = 2;
-        switch (c) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
-        case '\b': esc[1] = 'b'; break;
-        case '\f': esc[1] = 'f'; break;
-        default:
-            esc[1] = 'u';
-            esc[2] = '0';
-            esc[3] = '0';
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            n = 6;
-        }
-        LS_TRY(ls_buf_append(out, esc, n));
-        start = i + 1;
-    }
-    LS_TRY(ls_buf_append(out, s + start, len - start));
-    return ls_buf_append_byte(out, '"');
-}
-
 static ls_err_t ls__field_json(const ls_field_t *f, ls_buf_t *out);
 
 ls_err_t ls_type_to_json(const ls_type_t *t, ls_buf_t *out)

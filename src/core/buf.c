@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lakesink/alloc.h"
+#include "lakesink/utf8.h"
 
 void ls_buf_init(ls_buf_t *b, size_t max)
 {
@@ -129,4 +130,48 @@ uint8_t *ls_buf_steal(ls_buf_t *b, size_t *len)
     b->len = 0;
     b->cap = 0;
     return p;
+}
+
+ls_err_t ls_json_append_string(ls_buf_t *out, const char *str, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const uint8_t *s = (const uint8_t *)str;
+    LS_TRY(ls_buf_reserve(out, n + 2));
+    out->data[out->len++] = '"';
+    size_t start = 0, i = 0;
+    while (i < n) {
+        uint8_t c = s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            size_t k = c < 0x80 ? 1 : ls_utf8_seq(s + i, s + n);
+            if (k > 0) {
+                i += k;
+                continue;
+            }
+        }
+        LS_TRY(ls_buf_append(out, s + start, i - start));
+        char esc[7] = {'\\', 0, 0, 0, 0, 0, 0};
+        size_t en = 2;
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        default:
+            if (c < 0x20) {
+                memcpy(esc + 1, "u00", 3);
+                esc[4] = hex[c >> 4];
+                esc[5] = hex[c & 15];
+            } else {
+                memcpy(esc + 1, "ufffd", 5); /* a byte that is not valid UTF-8 */
+            }
+            en = 6;
+        }
+        LS_TRY(ls_buf_append(out, esc, en));
+        start = ++i;
+    }
+    LS_TRY(ls_buf_append(out, s + start, n - start));
+    return ls_buf_append_byte(out, '"');
 }

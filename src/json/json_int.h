@@ -77,8 +77,6 @@ const char *ls__json_literal(const char *p, const char *end, const char *lit, si
                              ls__jerr_t *e);
 /* True when [p, p+n) is valid UTF-8 (used for schema names and output). */
 bool ls__json_utf8_valid(const uint8_t *p, size_t n);
-/* Length of the valid UTF-8 sequence at @p p (first byte >= 0x80), 0 when invalid. */
-size_t ls__json_utf8_seq(const uint8_t *p, const uint8_t *end);
 
 /* A scanned number literal. value = mant * 10^exp10 exactly unless @c inexact. */
 typedef struct ls__jnum_s {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "json_int.h"
+#include "lakesink/utf8.h"
 
 #if defined(__x86_64__) && defined(__SSE2__) && !defined(LS_JSON_SCALAR)
 #define LS__JSON_SSE2 1
@@ -19,42 +20,6 @@
 
 /* ---------------------------------------------------------------- UTF-8 */
 
-size_t ls__json_utf8_seq(const uint8_t *p, const uint8_t *end)
-{
-    size_t avail = (size_t)(end - p);
-    uint8_t c = p[0];
-    size_t n;
-    uint8_t lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0) {
-            lo = 0xA0; /* overlong */
-        } else if (c == 0xED) {
-            hi = 0x9F; /* UTF-16 surrogates */
-        }
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0) {
-            lo = 0x90; /* overlong */
-        } else if (c == 0xF4) {
-            hi = 0x8F; /* above U+10FFFF */
-        }
-    } else {
-        return 0;
-    }
-    if (avail < n || p[1] < lo || p[1] > hi) {
-        return 0;
-    }
-    for (size_t i = 2; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80) {
-            return 0;
-        }
-    }
-    return n;
-}
-
 bool ls__json_utf8_valid(const uint8_t *p, size_t n)
 {
     const uint8_t *end = p + n;
@@ -63,7 +28,7 @@ bool ls__json_utf8_valid(const uint8_t *p, size_t n)
             p++;
             continue;
         }
-        size_t k = ls__json_utf8_seq(p, end);
+        size_t k = ls_utf8_seq(p, end);
         if (k == 0) {
             return false;
         }
@@ -239,7 +204,7 @@ const char *ls__json_scan_string(const char *p, const char *end, bool *has_esc, 
         } else if (c < 0x20) {
             return ls__jfail(e, p, "control character in string (must be escaped)");
         } else {
-            size_t k = ls__json_utf8_seq((const uint8_t *)p, (const uint8_t *)end);
+            size_t k = ls_utf8_seq((const uint8_t *)p, (const uint8_t *)end);
             if (k == 0) {
                 return ls__jfail(e, p, "invalid UTF-8 in string");
             }

@@ -30,45 +30,7 @@ typedef struct {
 
 ls_err_t ls__json_write_string(ls_buf_t *b, const uint8_t *s, size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
-    LS_TRY(ls_buf_reserve(b, n + 2));
-    b->data[b->len++] = '"';
-    size_t start = 0, i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            size_t k = c < 0x80 ? 1 : ls__json_utf8_seq(s + i, s + n);
-            if (k > 0) {
-                i += k;
-                continue;
-            }
-        }
-        LS_TRY(ls_buf_append(b, s + start, i - start));
-        char esc[7] = {'\\', 0, 0, 0, 0, 0, 0};
-        size_t en = 2;
-        switch (c) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
-        case '\b': esc[1] = 'b'; break;
-        case '\f': esc[1] = 'f'; break;
-        default:
-            if (c < 0x20) {
-                memcpy(esc + 1, "u00", 3);
-                esc[4] = hex[c >> 4];
-                esc[5] = hex[c & 15];
-            } else {
-                memcpy(esc + 1, "ufffd", 5); /* a byte that is not valid UTF-8 */
-            }
-            en = 6;
-        }
-        LS_TRY(ls_buf_append(b, esc, en));
-        start = ++i;
-    }
-    LS_TRY(ls_buf_append(b, s + start, n - start));
-    return ls_buf_append_byte(b, '"');
+    return ls_json_append_string(b, (const char *)s, n);
 }
 
 static ls_err_t ls__wr_corrupt(ls__wr_t *w, uint32_t ci, const char *what)

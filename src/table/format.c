@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lakesink/utf8.h"
 #include "table_int.h"
 
 /* ---------------------------------------------------------------- calendar */
@@ -248,33 +249,14 @@ bool ls__tbl_utf8_next(const uint8_t *s, size_t len, size_t *pos, uint32_t *cp)
 {
     size_t i = *pos;
     uint8_t c = s[i];
-    if (c < 0x80) {
-        *cp = c;
-        *pos = i + 1;
-        return true;
-    }
-    size_t n;
-    uint32_t v, min;
-    if ((c & 0xE0) == 0xC0) {
-        n = 2, v = c & 0x1F, min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-        n = 3, v = c & 0x0F, min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-        n = 4, v = c & 0x07, min = 0x10000;
-    } else {
+    size_t n = c < 0x80 ? 1 : ls_utf8_seq(s + i, s + len); /* validity: utf8.h's one rule */
+    if (n == 0) {
         return false;
     }
-    if (len - i < n) {
-        return false;
-    }
+    static const uint8_t lead_mask[5] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+    uint32_t v = c & lead_mask[n];
     for (size_t k = 1; k < n; k++) {
-        if ((s[i + k] & 0xC0) != 0x80) {
-            return false;
-        }
         v = v << 6 | (s[i + k] & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) {
-        return false;
     }
     *cp = v;
     *pos = i + n;
