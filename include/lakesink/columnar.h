@@ -31,14 +31,14 @@
 
 /* How a leaf stores its non-null values. */
 typedef enum {
-    LS_STORE_BOOL = 0, /* uint8_t 0/1 */
-    LS_STORE_I32,      /* byte, short, integer, date, decimal p<=9 */
-    LS_STORE_I64,      /* long, timestamp(_ntz), time, uint64, decimal p<=18 */
-    LS_STORE_FLOAT,
-    LS_STORE_DOUBLE,
-    LS_STORE_BYTES, /* string, binary: offsets + bytes */
-    LS_STORE_FIXED  /* decimal p>18 (big-endian two's complement), uuid, fixed */
-} ls_store_t;
+    LS_COL_BOOL = 0, /* uint8_t 0/1 */
+    LS_COL_I32,      /* byte, short, integer, date, decimal p<=9 */
+    LS_COL_I64,      /* long, timestamp(_ntz), time, uint64, decimal p<=18 */
+    LS_COL_FLOAT,
+    LS_COL_DOUBLE,
+    LS_COL_BYTES, /* string, binary: offsets + bytes */
+    LS_COL_FIXED  /* decimal p>18 (big-endian two's complement), uuid, fixed */
+} ls_col_store_t;
 
 typedef struct ls_node_s ls_node_t;
 
@@ -59,7 +59,7 @@ struct ls_node_s {
 typedef struct ls_leaf_s {
     const ls_node_t *node;
     const ls_type_t *type;
-    ls_store_t store;
+    ls_col_store_t store;
     uint32_t width; /* bytes per value for fixed-width stores */
     int16_t max_def;
     int16_t max_rep;
@@ -95,7 +95,7 @@ ls_layout_t *ls_layout_empty(ls_type_t *schema);
  */
 ls_err_t ls_layout_finish(ls_layout_t *l, ls_error_t *err);
 /** @brief Storage class and width for a leaf type. */
-ls_store_t ls_store_for_type(const ls_type_t *t, uint32_t *width);
+ls_col_store_t ls_col_store_for_type(const ls_type_t *t, uint32_t *width);
 /** @brief Top-level field node by name, or NULL. */
 const ls_node_t *ls_layout_field(const ls_layout_t *l, const char *name);
 

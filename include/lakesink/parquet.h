@@ -44,7 +44,7 @@ typedef struct ls_pq_writer_s ls_pq_writer_t;
 
 /*
  * Per-leaf statistics over the whole file, for Delta `stats`: values are in the
- * leaf's storage form (ls_store_t); has_min/has_max are false when no non-null,
+ * leaf's storage form (ls_col_store_t); has_min/has_max are false when no non-null,
  * non-NaN value was seen or the type has no order (boolean is ordered false<true).
  */
 typedef struct ls_pq_leaf_stats_s {

@@ -115,7 +115,7 @@ ls_err_t ls_table_stats_indexed(const ls_layout_t *layout, const ls_table_stats_
 /* ================================================================ partition values */
 
 /*
- * One value of a column in storage form (ls_store_t of its type), or null.
+ * One value of a column in storage form (ls_col_store_t of its type), or null.
  * STRING/BINARY: bytes/len borrowed from wherever the value came from.
  * DECIMAL with precision > 18: big-endian two's complement in fixed[0..len) (len =
  * ls_decimal_fixed_width(precision)); the struct holds it, so it may be copied freely.

@@ -142,7 +142,7 @@ ls_err_t ls_col_reserve(ls_batch_t *b, ls_column_t *c, size_t nlevels, size_t nv
     if (nvalues == 0 && nbytes == 0) {
         return LS_OK;
     }
-    if (lf->store != LS_STORE_BYTES) {
+    if (lf->store != LS_COL_BYTES) {
         return ls__grow(b, (void **)&c->values, &c->values_cap, (c->nvalues + nvalues) * lf->width,
                         1);
     }
@@ -214,7 +214,7 @@ ls_err_t ls_col_push_double(ls_batch_t *b, ls_column_t *c, double v, int rep)
 
 ls_err_t ls_col_push_bytes(ls_batch_t *b, ls_column_t *c, const void *p, size_t n, int rep)
 {
-    if (c->leaf->store == LS_STORE_FIXED) {
+    if (c->leaf->store == LS_COL_FIXED) {
         if (n != c->leaf->width) {
             return LS_ERR_INVALID_ARG;
         }
@@ -293,7 +293,7 @@ static bool ls__col_equal(const ls_column_t *a, const ls_column_t *b, char *why,
             return ls__fail(why, wl, "rep level differs", nm, i);
         }
     }
-    if (a->leaf->store == LS_STORE_BYTES) {
+    if (a->leaf->store == LS_COL_BYTES) {
         for (size_t i = 0; i < a->nvalues; i++) {
             size_t la, lb;
             const uint8_t *pa = ls_col_bytes(a, i, &la);
@@ -308,11 +308,11 @@ static bool ls__col_equal(const ls_column_t *a, const ls_column_t *b, char *why,
     for (size_t i = 0; i < a->nvalues; i++) {
         if (memcmp(a->values + i * w, b->values + i * w, w) != 0) {
             /* NaNs with different payloads still count as equal */
-            if (a->leaf->store == LS_STORE_DOUBLE && isnan(ls_col_double(a, i)) &&
+            if (a->leaf->store == LS_COL_DOUBLE && isnan(ls_col_double(a, i)) &&
                 isnan(ls_col_double(b, i))) {
                 continue;
             }
-            if (a->leaf->store == LS_STORE_FLOAT && isnan(ls_col_float(a, i)) &&
+            if (a->leaf->store == LS_COL_FLOAT && isnan(ls_col_float(a, i)) &&
                 isnan(ls_col_float(b, i))) {
                 continue;
             }
@@ -414,7 +414,7 @@ ls_err_t ls_batch_append_rows(ls_batch_t *dst, const ls_batch_t *src, size_t fro
             ls_err_t rc;
             if (def < s->leaf->max_def) {
                 rc = ls_col_push_null(dst, d, def, rep);
-            } else if (s->leaf->store == LS_STORE_BYTES) {
+            } else if (s->leaf->store == LS_COL_BYTES) {
                 size_t len;
                 const uint8_t *p = ls_col_bytes(s, vi, &len);
                 rc = ls_col_push_bytes(dst, d, p, len, rep);

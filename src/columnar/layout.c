@@ -7,38 +7,38 @@
 #include "lakesink/alloc.h"
 #include "lakesink/columnar.h"
 
-ls_store_t ls_store_for_type(const ls_type_t *t, uint32_t *width)
+ls_col_store_t ls_col_store_for_type(const ls_type_t *t, uint32_t *width)
 {
     uint32_t w = 0;
-    ls_store_t s;
+    ls_col_store_t s;
     switch (t->kind) {
-    case LS_TYPE_BOOLEAN: s = LS_STORE_BOOL; w = 1; break;
+    case LS_TYPE_BOOLEAN: s = LS_COL_BOOL; w = 1; break;
     case LS_TYPE_BYTE:
     case LS_TYPE_SHORT:
     case LS_TYPE_INTEGER:
-    case LS_TYPE_DATE: s = LS_STORE_I32; w = 4; break;
+    case LS_TYPE_DATE: s = LS_COL_I32; w = 4; break;
     case LS_TYPE_LONG:
     case LS_TYPE_TIMESTAMP:
     case LS_TYPE_TIMESTAMP_NTZ:
     case LS_TYPE_TIME:
-    case LS_TYPE_UINT64: s = LS_STORE_I64; w = 8; break;
-    case LS_TYPE_FLOAT: s = LS_STORE_FLOAT; w = 4; break;
-    case LS_TYPE_DOUBLE: s = LS_STORE_DOUBLE; w = 8; break;
+    case LS_TYPE_UINT64: s = LS_COL_I64; w = 8; break;
+    case LS_TYPE_FLOAT: s = LS_COL_FLOAT; w = 4; break;
+    case LS_TYPE_DOUBLE: s = LS_COL_DOUBLE; w = 8; break;
     case LS_TYPE_DECIMAL:
         if (t->precision <= 9) {
-            s = LS_STORE_I32;
+            s = LS_COL_I32;
             w = 4;
         } else if (t->precision <= 18) {
-            s = LS_STORE_I64;
+            s = LS_COL_I64;
             w = 8;
         } else {
-            s = LS_STORE_FIXED;
+            s = LS_COL_FIXED;
             w = (uint32_t)ls_decimal_fixed_width(t->precision);
         }
         break;
-    case LS_TYPE_UUID: s = LS_STORE_FIXED; w = 16; break;
-    case LS_TYPE_FIXED: s = LS_STORE_FIXED; w = (uint32_t)t->width; break;
-    default: s = LS_STORE_BYTES; w = 0; break;
+    case LS_TYPE_UUID: s = LS_COL_FIXED; w = 16; break;
+    case LS_TYPE_FIXED: s = LS_COL_FIXED; w = (uint32_t)t->width; break;
+    default: s = LS_COL_BYTES; w = 0; break;
     }
     if (width != NULL) {
         *width = w;
@@ -201,7 +201,7 @@ static ls_err_t ls__number(ls__walk_t *w, ls_node_t *n, bool is_root)
         n->leaf = (int32_t)w->next;
         lf->node = n;
         lf->type = n->type;
-        lf->store = ls_store_for_type(n->type, &lf->width);
+        lf->store = ls_col_store_for_type(n->type, &lf->width);
         lf->max_def = n->def;
         lf->max_rep = n->rep;
         lf->path_len = w->depth;

@@ -191,7 +191,7 @@ static ls__jplan_t *ls__plan(ls__dec_t *d, const ls_node_t *node, const char *na
     }
     if (pl->leaf < 0 || (size_t)pl->leaf >= d->layout->nleaves ||
         !ls__dec_leaf_supported(node->type) ||
-        ls_store_for_type(node->type, NULL) != d->layout->leaves[pl->leaf].store) {
+        ls_col_store_for_type(node->type, NULL) != d->layout->leaves[pl->leaf].store) {
         char t[64];
         ls_type_describe(node->type, t, sizeof(t));
         ls_error_set(err, LS_ERR_UNSUPPORTED, "field %s: JSON cannot fill a %s column here", name,
@@ -466,7 +466,7 @@ static const char *ls__dec_array(ls__dec_t *d, const ls__jplan_t *pl, const char
 
 static bool ls__key_eq(const ls_column_t *c, size_t i, size_t j)
 {
-    if (c->leaf->store == LS_STORE_BYTES) {
+    if (c->leaf->store == LS_COL_BYTES) {
         size_t a, b;
         const uint8_t *pa = ls__json_col_bytes(c, i, &a), *pb = ls__json_col_bytes(c, j, &b);
         return a == b && memcmp(pa, pb, a) == 0;
@@ -477,7 +477,7 @@ static bool ls__key_eq(const ls_column_t *c, size_t i, size_t j)
 
 static uint32_t ls__key_hash(const ls_column_t *c, size_t i)
 {
-    if (c->leaf->store == LS_STORE_BYTES) {
+    if (c->leaf->store == LS_COL_BYTES) {
         size_t n;
         const uint8_t *p = ls__json_col_bytes(c, i, &n);
         return ls__json_hash(p, n);

@@ -65,8 +65,8 @@ const char *ls__dec_mismatch(ls__dec_t *d, const ls__jplan_t *pl, const char *p)
 static ls_err_t ls__push_decimal(ls_batch_t *b, ls_column_t *c, ls__i128 v, int rep)
 {
     switch (c->leaf->store) {
-    case LS_STORE_I32: return ls_col_push_i32(b, c, (int32_t)v, rep);
-    case LS_STORE_I64: return ls_col_push_i64(b, c, (int64_t)v, rep);
+    case LS_COL_I32: return ls_col_push_i32(b, c, (int32_t)v, rep);
+    case LS_COL_I64: return ls_col_push_i64(b, c, (int64_t)v, rep);
     default: break;
     }
     uint8_t be[64];
@@ -208,7 +208,7 @@ static bool ls__text_binary(ls__dec_t *d, const ls__jplan_t *pl, const char *s, 
     if (!ls__json_base64_decode(s, n, d->scratch, &len)) {
         return ls__text_fail(d, pl, pos, s, n, "base64 expected");
     }
-    if (c->leaf->store == LS_STORE_FIXED && len != c->leaf->width) {
+    if (c->leaf->store == LS_COL_FIXED && len != c->leaf->width) {
         return ls__text_fail(d, pl, pos, s, n, "wrong length for a fixed-size column");
     }
     ls_err_t rc = ls_col_push_bytes(d->b, c, d->scratch, len, rep);

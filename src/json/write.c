@@ -123,9 +123,9 @@ static ls_err_t ls__wr_decimal(ls__wr_t *w, const ls_column_t *c, size_t i)
     char t[48];
     size_t len;
     switch (c->leaf->store) {
-    case LS_STORE_I32: return ls__wr_quoted(w, t, ls__json_fmt_decimal(ls_col_i32(c, i), scale, t));
-    case LS_STORE_I64: return ls__wr_quoted(w, t, ls__json_fmt_decimal(ls_col_i64(c, i), scale, t));
-    case LS_STORE_FIXED: return ls__wr_bigdec(w, ls_col_fixed(c, i), c->leaf->width, scale);
+    case LS_COL_I32: return ls__wr_quoted(w, t, ls__json_fmt_decimal(ls_col_i32(c, i), scale, t));
+    case LS_COL_I64: return ls__wr_quoted(w, t, ls__json_fmt_decimal(ls_col_i64(c, i), scale, t));
+    case LS_COL_FIXED: return ls__wr_bigdec(w, ls_col_fixed(c, i), c->leaf->width, scale);
     default: {
         const uint8_t *p = ls__json_col_bytes(c, i, &len);
         return ls__wr_bigdec(w, p, len, scale);
@@ -137,7 +137,7 @@ static ls_err_t ls__wr_bytes(ls__wr_t *w, const ls_column_t *c, size_t i, bool b
 {
     size_t len;
     const uint8_t *p;
-    if (c->leaf->store == LS_STORE_FIXED) {
+    if (c->leaf->store == LS_COL_FIXED) {
         p = ls_col_fixed(c, i);
         len = c->leaf->width;
     } else {
@@ -200,7 +200,7 @@ static ls_err_t ls__wr_leaf(ls__wr_t *w, const ls_node_t *n, int def)
     if (vi >= c->nvalues) {
         return ls__wr_corrupt(w, ci, "more present values than stored values");
     }
-    if (c->leaf->store == LS_STORE_BYTES &&
+    if (c->leaf->store == LS_COL_BYTES &&
         (c->offsets[vi] > c->offsets[vi + 1] || c->offsets[vi + 1] > c->nbytes)) {
         return ls__wr_corrupt(w, ci, "bad value offsets");
     }
@@ -346,15 +346,15 @@ static ls_err_t ls__wr_seek(ls__wr_t *w, size_t from)
     return LS_OK;
 }
 
-/* Leaf types whose storage is not what ls_store_for_type says cannot be printed. */
+/* Leaf types whose storage is not what ls_col_store_for_type says cannot be printed. */
 static ls_err_t ls__wr_check(const ls_batch_t *b, ls_error_t *err)
 {
     for (size_t ci = 0; ci < b->ncols; ci++) {
         const ls_leaf_t *lf = b->cols[ci].leaf;
-        ls_store_t want = ls_store_for_type(lf->type, NULL);
+        ls_col_store_t want = ls_col_store_for_type(lf->type, NULL);
         bool ok =
-            want == lf->store || (lf->type->kind == LS_TYPE_DECIMAL && lf->store != LS_STORE_BOOL &&
-                                  lf->store != LS_STORE_FLOAT && lf->store != LS_STORE_DOUBLE);
+            want == lf->store || (lf->type->kind == LS_TYPE_DECIMAL && lf->store != LS_COL_BOOL &&
+                                  lf->store != LS_COL_FLOAT && lf->store != LS_COL_DOUBLE);
         if (!ok || lf->node == NULL || lf->node->leaf != (int32_t)ci) {
             return ls_error_set(err, LS_ERR_UNSUPPORTED,
                                 "column %s: storage does not match its type",

@@ -48,7 +48,7 @@ void ls__tbl_col_copy_rows(ls_column_t *d, const ls_column_t *s, const size_t *l
     if (nv == 0) {
         return;
     }
-    if (s->leaf->store != LS_STORE_BYTES) {
+    if (s->leaf->store != LS_COL_BYTES) {
         size_t w = s->leaf->width;
         memcpy(d->values + d->nvalues * w, s->values + v0 * w, nv * w);
         d->nvalues += nv;

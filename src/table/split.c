@@ -183,17 +183,17 @@ static bool ls__key_bytes(const ls__keys_t *k, size_t j, size_t r, const uint8_t
         return false;
     }
     const ls_column_t *c = &k->b->cols[k->p->pnode[j]->leaf];
-    if (c->leaf->store == LS_STORE_BYTES) {
+    if (c->leaf->store == LS_COL_BYTES) {
         *p = ls_col_bytes(c, vi, n);
         return *n > 0; /* an empty string is the null partition in Delta */
     }
     *n = c->leaf->width;
     *p = c->values + vi * c->leaf->width;
-    if (c->leaf->store == LS_STORE_FLOAT && isnan(ls_col_float(c, vi))) {
+    if (c->leaf->store == LS_COL_FLOAT && isnan(ls_col_float(c, vi))) {
         float nan = NAN; /* every NaN is written "NaN": one partition */
         memcpy(scratch, &nan, sizeof(nan));
         *p = scratch;
-    } else if (c->leaf->store == LS_STORE_DOUBLE && isnan(ls_col_double(c, vi))) {
+    } else if (c->leaf->store == LS_COL_DOUBLE && isnan(ls_col_double(c, vi))) {
         double nan = NAN;
         memcpy(scratch, &nan, sizeof(nan));
         *p = scratch;
@@ -347,9 +347,9 @@ static ls_err_t ls__group_values(const ls__keys_t *k, size_t row, ls_arena_t *ar
         memset(&v, 0, sizeof(v));
         size_t vi = k->vidx[j][row];
         v.is_null = vi == LS__NO_VALUE;
-        if (!v.is_null && c->leaf->store == LS_STORE_BYTES) {
+        if (!v.is_null && c->leaf->store == LS_COL_BYTES) {
             v.bytes = ls_col_bytes(c, vi, &v.len);
-        } else if (!v.is_null && c->leaf->store == LS_STORE_FIXED) {
+        } else if (!v.is_null && c->leaf->store == LS_COL_FIXED) {
             v.len = c->leaf->width < sizeof(v.fixed) ? c->leaf->width : sizeof(v.fixed);
             memcpy(v.fixed, ls_col_fixed(c, vi), v.len);
         } else if (!v.is_null) {
@@ -384,7 +384,7 @@ static ls_err_t ls__gather_column(ls_table_split_t *s, const ls_column_t *src, s
             size_t r = rows[i];
             nl += lvl[r + 1] - lvl[r];
             nv += val[r + 1] - val[r];
-            if (src->leaf->store == LS_STORE_BYTES && val[r + 1] > val[r]) {
+            if (src->leaf->store == LS_COL_BYTES && val[r + 1] > val[r]) {
                 nb += src->offsets[val[r + 1]] - src->offsets[val[r]];
             }
         }
@@ -579,7 +579,7 @@ static ls_err_t ls__attach_copy(ls_batch_t *dst, const ls_node_t *dst_node, cons
     for (uint32_t i = 0; i < src_node->leaf_end - src_node->leaf_begin; i++) {
         const ls_column_t *sc = &data->cols[src_node->leaf_begin + i];
         ls_column_t *dc = &dst->cols[dst_node->leaf_begin + i];
-        size_t rows, nbytes = sc->leaf->store == LS_STORE_BYTES ? sc->nbytes : 0;
+        size_t rows, nbytes = sc->leaf->store == LS_COL_BYTES ? sc->nbytes : 0;
         ls__count_rows(sc, &rows);
         if (rows != data->nrows) {
             return ls_error_set(err, LS_ERR_CORRUPT, "column %s holds %zu rows, the batch %zu",
@@ -600,7 +600,7 @@ static ls_err_t ls__attach_const(ls_batch_t *dst, const ls_node_t *node, const l
                                  size_t n)
 {
     ls_column_t *c = &dst->cols[node->leaf];
-    size_t w = c->leaf->store == LS_STORE_BYTES ? v->len : c->leaf->width;
+    size_t w = c->leaf->store == LS_COL_BYTES ? v->len : c->leaf->width;
     if (!v->is_null && w != 0 && n > SIZE_MAX / w) {
         return LS_ERR_LIMIT;
     }
@@ -608,16 +608,16 @@ static ls_err_t ls__attach_const(ls_batch_t *dst, const ls_node_t *node, const l
     for (size_t r = 0; r < n; r++) {
         if (v->is_null) {
             LS_TRY(ls_col_push_null(dst, c, node->def - 1, 0));
-        } else if (c->leaf->store == LS_STORE_BYTES) {
+        } else if (c->leaf->store == LS_COL_BYTES) {
             LS_TRY(ls_col_push_bytes(dst, c, v->bytes, v->len, 0));
-        } else if (c->leaf->store == LS_STORE_FIXED) {
+        } else if (c->leaf->store == LS_COL_FIXED) {
             LS_TRY(ls_col_push_bytes(dst, c, v->fixed, v->len, 0));
         } else {
             switch (c->leaf->store) {
-            case LS_STORE_BOOL: LS_TRY(ls_col_push_bool(dst, c, v->u.b, 0)); break;
-            case LS_STORE_I32: LS_TRY(ls_col_push_i32(dst, c, v->u.i32, 0)); break;
-            case LS_STORE_I64: LS_TRY(ls_col_push_i64(dst, c, v->u.i64, 0)); break;
-            case LS_STORE_FLOAT: LS_TRY(ls_col_push_float(dst, c, v->u.f32, 0)); break;
+            case LS_COL_BOOL: LS_TRY(ls_col_push_bool(dst, c, v->u.b, 0)); break;
+            case LS_COL_I32: LS_TRY(ls_col_push_i32(dst, c, v->u.i32, 0)); break;
+            case LS_COL_I64: LS_TRY(ls_col_push_i64(dst, c, v->u.i64, 0)); break;
+            case LS_COL_FLOAT: LS_TRY(ls_col_push_float(dst, c, v->u.f32, 0)); break;
             default: LS_TRY(ls_col_push_double(dst, c, v->u.f64, 0)); break;
             }
         }

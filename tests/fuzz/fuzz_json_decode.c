@@ -97,7 +97,7 @@ static bool ls__same(const ls_batch_t *a, const ls_batch_t *b)
                 return false;
             }
         }
-        if (x->leaf->store == LS_STORE_BYTES) {
+        if (x->leaf->store == LS_COL_BYTES) {
             if (x->nvalues > 0 &&
                 memcmp(x->offsets, y->offsets, (x->nvalues + 1) * sizeof(uint32_t)) != 0) {
                 return false;

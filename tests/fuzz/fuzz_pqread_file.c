@@ -43,7 +43,7 @@ static void check_batch(const ls_batch_t *b, int64_t rows)
         }
         check(starts == b->nrows, "row starts differ from the row count");
         check(vals == col->nvalues, "value count differs from the defined levels");
-        if (lf->store == LS_STORE_BYTES && col->nvalues > 0) {
+        if (lf->store == LS_COL_BYTES && col->nvalues > 0) {
             check(col->offsets[0] == 0, "first offset is not 0");
             for (size_t i = 0; i < col->nvalues; i++) {
                 check(col->offsets[i] <= col->offsets[i + 1], "offsets go backwards");

@@ -109,8 +109,8 @@ static void test_layout_levels(void **state)
     const ls_node_t *loc = ls_layout_field(l, "loc");
     assert_int_equal(loc->leaf_begin, 5);
     assert_int_equal(loc->leaf_end, 7);
-    assert_int_equal(l->leaves[0].store, LS_STORE_I64);
-    assert_int_equal(l->leaves[1].store, LS_STORE_BYTES);
+    assert_int_equal(l->leaves[0].store, LS_COL_I64);
+    assert_int_equal(l->leaves[1].store, LS_COL_BYTES);
     assert_null(ls_layout_field(l, "nope"));
     ls_layout_free(l);
     ls_type_free(st);
@@ -247,7 +247,7 @@ static void test_fixed_width_and_nomem(void **state)
     ls_type_t *st = ls_type_new_struct();
     ls_type_struct_add(st, "d", ls_type_new_decimal(38, 2), true);
     ls_layout_t *l = ls_layout_new(st, NULL);
-    assert_int_equal(l->leaves[0].store, LS_STORE_FIXED);
+    assert_int_equal(l->leaves[0].store, LS_COL_FIXED);
     assert_int_equal(l->leaves[0].width, 16);
     ls_batch_t *b = ls_batch_new(l, 0);
     uint8_t v[16] = {0};

@@ -282,7 +282,7 @@ static void test_decimals(void **state)
             fail_msg("%s should be rejected", bad[i]);
         }
     }
-    assert_int_equal(col(&f, 0)->leaf->store, LS_STORE_I32);
+    assert_int_equal(col(&f, 0)->leaf->store, LS_COL_I32);
     fx_close(&f);
 
     fx_open1(&f, ls_type_new_decimal(18, 4), true);

@@ -76,7 +76,7 @@ static void check_column(const ls_column_t *c, size_t nrows)
     }
     assert_int_equal(rows, nrows);
     assert_int_equal(vals, c->nvalues);
-    if (lf->store == LS_STORE_BYTES && c->nvalues > 0) {
+    if (lf->store == LS_COL_BYTES && c->nvalues > 0) {
         assert_int_equal(c->offsets[0], 0);
         for (size_t i = 0; i < c->nvalues; i++) {
             assert_true(c->offsets[i] <= c->offsets[i + 1]);
@@ -446,9 +446,9 @@ static void check_against_csv(const char *file, const char *csvfile)
                 char buf[64];
                 const char *got = buf;
                 size_t gl;
-                if (c->leaf->store == LS_STORE_I32) {
+                if (c->leaf->store == LS_COL_I32) {
                     gl = (size_t)snprintf(buf, sizeof(buf), "%d", ls_col_i32(c, vi));
-                } else if (c->leaf->store == LS_STORE_I64) {
+                } else if (c->leaf->store == LS_COL_I64) {
                     gl = (size_t)snprintf(buf, sizeof(buf), "%" PRId64, ls_col_i64(c, vi));
                 } else {
                     got = (const char *)ls_col_bytes(c, vi, &gl);
@@ -498,7 +498,7 @@ static void test_byte_stream_split_matches_plain(void **state)
     /* float16 became float, the FLBA(4) decimal(7,3) an int32 */
     assert_int_equal(b->cols[0].leaf->type->kind, LS_TYPE_FLOAT);
     assert_int_equal(b->cols[12].leaf->type->kind, LS_TYPE_DECIMAL);
-    assert_int_equal(b->cols[12].leaf->store, LS_STORE_I32);
+    assert_int_equal(b->cols[12].leaf->store, LS_COL_I32);
     ls_batch_free(b);
     ls_pq_reader_free(r);
 
@@ -520,13 +520,13 @@ static void test_decimals(void **state)
     static const struct {
         const char *file;
         int precision;
-        ls_store_t store;
+        ls_col_store_t store;
     } files[] = {
-        {"int32_decimal.parquet", 4, LS_STORE_I32},
-        {"int64_decimal.parquet", 10, LS_STORE_I64},
-        {"byte_array_decimal.parquet", 4, LS_STORE_I32},
-        {"fixed_length_decimal_legacy.parquet", 13, LS_STORE_I64},
-        {"fixed_length_decimal.parquet", 25, LS_STORE_FIXED},
+        {"int32_decimal.parquet", 4, LS_COL_I32},
+        {"int64_decimal.parquet", 10, LS_COL_I64},
+        {"byte_array_decimal.parquet", 4, LS_COL_I32},
+        {"fixed_length_decimal_legacy.parquet", 13, LS_COL_I64},
+        {"fixed_length_decimal.parquet", 25, LS_COL_FIXED},
     };
     for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
         ls_pq_reader_t *r = open_data(files[f].file);
@@ -539,9 +539,9 @@ static void test_decimals(void **state)
         assert_int_equal(c->nvalues, 24);
         for (size_t i = 0; i < 24; i++) {
             int64_t want = (int64_t)(i + 1) * 100, got;
-            if (c->leaf->store == LS_STORE_I32) {
+            if (c->leaf->store == LS_COL_I32) {
                 got = ls_col_i32(c, i);
-            } else if (c->leaf->store == LS_STORE_I64) {
+            } else if (c->leaf->store == LS_COL_I64) {
                 got = ls_col_i64(c, i);
             } else {
                 const uint8_t *p = ls_col_fixed(c, i);

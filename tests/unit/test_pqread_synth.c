@@ -380,7 +380,7 @@ static void test_integer_and_time_types(void **state)
             fail_msg("case %zu: type %s, want %s", i, d, cases[i].type);
         }
         for (size_t k = 0; k < 3; k++) {
-            int64_t v = c->leaf->store == LS_STORE_I32 ? ls_col_i32(c, k) : ls_col_i64(c, k);
+            int64_t v = c->leaf->store == LS_COL_I32 ? ls_col_i32(c, k) : ls_col_i64(c, k);
             if (v != cases[i].out[k]) {
                 fail_msg("case %zu[%zu]: %lld, want %lld", i, k, (long long)v,
                          (long long)cases[i].out[k]);
@@ -478,7 +478,7 @@ static void test_byte_types_and_unknown(void **state)
     assert_memory_equal(ls_col_fixed(&bt->cols[2], 1), fx32 + 16, 16);
     assert_memory_equal(ls_col_fixed(&bt->cols[3], 1), fx32 + 12, 12);
     const ls_column_t *bd = &bt->cols[4];
-    assert_int_equal(bd->leaf->store, LS_STORE_FIXED);
+    assert_int_equal(bd->leaf->store, LS_COL_FIXED);
     assert_int_equal(bd->leaf->width, 13);
     uint8_t want[13];
     memset(want, 0xff, 13);

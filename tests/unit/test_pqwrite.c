@@ -120,13 +120,13 @@ static void t_push_plain(ls_batch_t *ob, ls_column_t *oc, const uint8_t *body, s
                          size_t *pos, size_t vi, int rep)
 {
     const ls_leaf_t *lf = oc->leaf;
-    if (lf->store == LS_STORE_BOOL) {
+    if (lf->store == LS_COL_BOOL) {
         assert_true(vi / 8 < len - *pos);
         bool v = (body[*pos + vi / 8] >> (vi % 8)) & 1;
         assert_int_equal(ls_col_push_bool(ob, oc, v, rep), LS_OK);
         return;
     }
-    if (lf->store == LS_STORE_BYTES) {
+    if (lf->store == LS_COL_BYTES) {
         uint32_t l;
         assert_true(*pos + 4 <= len);
         memcpy(&l, body + *pos, 4);
@@ -136,15 +136,15 @@ static void t_push_plain(ls_batch_t *ob, ls_column_t *oc, const uint8_t *body, s
         return;
     }
     assert_true(*pos + lf->width <= len);
-    if (lf->store == LS_STORE_FIXED) {
+    if (lf->store == LS_COL_FIXED) {
         assert_int_equal(ls_col_push_bytes(ob, oc, body + *pos, lf->width, rep), LS_OK);
     } else {
         uint64_t raw = 0;
         memcpy(&raw, body + *pos, lf->width);
         switch (lf->store) {
-        case LS_STORE_I32: ls_col_push_i32(ob, oc, (int32_t)(uint32_t)raw, rep); break;
-        case LS_STORE_I64: ls_col_push_i64(ob, oc, (int64_t)raw, rep); break;
-        case LS_STORE_FLOAT: {
+        case LS_COL_I32: ls_col_push_i32(ob, oc, (int32_t)(uint32_t)raw, rep); break;
+        case LS_COL_I64: ls_col_push_i64(ob, oc, (int64_t)raw, rep); break;
+        case LS_COL_FLOAT: {
             float f;
             memcpy(&f, body + *pos, 4);
             ls_col_push_float(ob, oc, f, rep);
@@ -165,7 +165,7 @@ static void t_push_dict(ls_batch_t *ob, ls_column_t *oc, const tdict_t *d, uint3
 {
     assert_true(e < d->n);
     size_t pos = 0;
-    if (oc->leaf->store == LS_STORE_BYTES) {
+    if (oc->leaf->store == LS_COL_BYTES) {
         assert_int_equal(ls_col_push_bytes(ob, oc, d->ent[e], d->entlen[e], rep), LS_OK);
         return;
     }
@@ -180,7 +180,7 @@ static void t_load_dict(tdict_t *d, const uint8_t *body, size_t len, uint32_t n,
     d->entlen = ls_arena_calloc(a, n ? n : 1, sizeof(uint32_t));
     size_t pos = 0;
     for (uint32_t i = 0; i < n; i++) {
-        if (lf->store == LS_STORE_BYTES) {
+        if (lf->store == LS_COL_BYTES) {
             uint32_t l;
             assert_true(pos + 4 <= len);
             memcpy(&l, body + pos, 4);
@@ -410,10 +410,10 @@ static ls_err_t gen_leaf(gen_t *g, ls_batch_t *b, const ls_node_t *n, int rep)
         return ls_col_push_double(b, c, d, rep);
     }
     case LS_TYPE_DECIMAL:
-        if (c->leaf->store == LS_STORE_I32) {
+        if (c->leaf->store == LS_COL_I32) {
             return ls_col_push_i32(b, c, (int32_t)((int64_t)x % 1000000000), rep);
         }
-        if (c->leaf->store == LS_STORE_I64) {
+        if (c->leaf->store == LS_COL_I64) {
             return ls_col_push_i64(b, c, (int64_t)x % 1000000000000000000ll, rep);
         }
         /* wider decimals are FIXED bytes, like uuid and fixed */

@@ -252,7 +252,7 @@ static void test_dict_fixed(void **state)
 {
     (void)state;
     ls__pqw_dict_t d;
-    ls__pqw_dict_init(&d, LS_STORE_I32, 4, 1 << 20);
+    ls__pqw_dict_init(&d, LS_COL_I32, 4, 1 << 20);
     const int32_t vals[8] = {5, -1, 5, 7, -1, 5, 0, 7};
     uint32_t idx[8];
     size_t done = 0;
@@ -287,7 +287,7 @@ static void test_dict_fixed(void **state)
     ls__pqw_dict_free(&d);
 
     /* byte cap: 16 bytes hold two int64 entries; known values still resolve */
-    ls__pqw_dict_init(&d, LS_STORE_I64, 8, 16);
+    ls__pqw_dict_init(&d, LS_COL_I64, 8, 16);
     const int64_t v64[5] = {1, 2, 1, 3, 2};
     assert_int_equal(ls__pqw_dict_put_fixed(&d, (const uint8_t *)v64, 5, idx, &done), LS_OK);
     assert_int_equal(done, 3);
@@ -295,7 +295,7 @@ static void test_dict_fixed(void **state)
     ls__pqw_dict_free(&d);
 
     /* other widths (decimal(38) as 16 bytes) go through the generic path */
-    ls__pqw_dict_init(&d, LS_STORE_FIXED, 16, 1 << 20);
+    ls__pqw_dict_init(&d, LS_COL_FIXED, 16, 1 << 20);
     uint8_t fx[4][16];
     memset(fx, 0, sizeof(fx));
     fx[1][15] = 1;
@@ -319,7 +319,7 @@ static void test_dict_bytes(void **state)
 {
     (void)state;
     ls__pqw_dict_t d;
-    ls__pqw_dict_init(&d, LS_STORE_BYTES, 0, 1 << 20);
+    ls__pqw_dict_init(&d, LS_COL_BYTES, 0, 1 << 20);
     const char *s = "applebananaapple" "" "kiwi";
     const uint32_t off[6] = {0, 5, 11, 16, 16, 20}; /* apple banana apple "" kiwi */
     uint32_t idx[5];
@@ -353,7 +353,7 @@ static void test_dict_bytes(void **state)
         assert_int_equal(idx[0], (uint32_t)(i % 3000));
     }
     ls__pqw_dict_free(&d);
-    ls__pqw_dict_init(&d, LS_STORE_BYTES, 0, 12);
+    ls__pqw_dict_init(&d, LS_COL_BYTES, 0, 12);
     const uint32_t o3[3] = {0, 4, 20};
     const char *s3 = "abcd0123456789abcdef";
     assert_int_equal(ls__pqw_dict_put_bytes(&d, o3, (const uint8_t *)s3, 2, idx, &done), LS_OK);
@@ -368,7 +368,7 @@ static ls_leaf_t fake_leaf(ls_type_t *t)
     ls_leaf_t lf;
     memset(&lf, 0, sizeof(lf));
     lf.type = t;
-    lf.store = ls_store_for_type(t, &lf.width);
+    lf.store = ls_col_store_for_type(t, &lf.width);
     lf.dotted = "c";
     return lf;
 }

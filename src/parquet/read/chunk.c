@@ -267,7 +267,7 @@ static ls_err_t ls__value_target(ls__cr_t *cr, size_t n, ls__vec_t *v, ls_error_
         v->views = (ls__view_t *)(void *)cr->cx->views.p;
         return LS_OK;
     }
-    if (pl->conv == LS__CONV_COPY && c->leaf->store != LS_STORE_BYTES &&
+    if (pl->conv == LS__CONV_COPY && c->leaf->store != LS_COL_BYTES &&
         c->leaf->width == pl->phys_width) {
         ls_err_t rc = ls_col_reserve(cr->b, c, 0, n, 0);
         if (rc != LS_OK) {

@@ -116,13 +116,13 @@ static float ls__half_to_float(uint16_t h)
 static ls_err_t ls__store_dec_int(ls_column_t *c, size_t i, int64_t x)
 {
     uint32_t w = c->leaf->width;
-    if (c->leaf->store == LS_STORE_I32) {
+    if (c->leaf->store == LS_COL_I32) {
         if (x < INT32_MIN || x > INT32_MAX) {
             return LS_ERR_CORRUPT;
         }
         int32_t y = (int32_t)x;
         memcpy(c->values + i * 4, &y, 4);
-    } else if (c->leaf->store == LS_STORE_I64) {
+    } else if (c->leaf->store == LS_COL_I64) {
         memcpy(c->values + i * 8, &x, 8);
     } else {
         uint8_t *dst = c->values + (size_t)i * w;
@@ -153,7 +153,7 @@ static ls_err_t ls__store_dec_be(ls_column_t *c, size_t i, const uint8_t *p, siz
     if (len == 0) {
         return LS_ERR_CORRUPT;
     }
-    if (c->leaf->store == LS_STORE_FIXED) {
+    if (c->leaf->store == LS_COL_FIXED) {
         uint32_t w = c->leaf->width;
         uint8_t *dst = c->values + i * w;
         if (len >= w) {
@@ -221,7 +221,7 @@ ls_err_t ls__pqr_convert_append(ls_batch_t *b, ls_column_t *c, const ls__plan_t 
     if (v->n == 0 || pl->conv == LS__CONV_NULL) {
         return LS_OK;
     }
-    if (c->leaf->store == LS_STORE_BYTES) {
+    if (c->leaf->store == LS_COL_BYTES) {
         return ls__append_views(b, c, v, err);
     }
     ls_err_t rc = ls_col_reserve(b, c, 0, v->n, 0);

@@ -29,7 +29,7 @@ void ls__pqw_col_init(ls__pqw_col_t *col, const ls_leaf_t *leaf, const ls_pq_wri
     col->ord = ls__pqw_order(leaf);
     col->def_bw = ls__pqw_bit_width((uint32_t)leaf->max_def);
     col->rep_bw = ls__pqw_bit_width((uint32_t)leaf->max_rep);
-    col->want_dict = opts->dictionary && leaf->store != LS_STORE_BOOL;
+    col->want_dict = opts->dictionary && leaf->store != LS_COL_BOOL;
     col->want_stats = opts->statistics;
     col->dict_mode = col->want_dict ? LS_PQW_DICT_ON : LS_PQW_DICT_OFF;
     ls_buf_init(&col->pplain, LS_PQW_PAGE_MAX_BYTES);
@@ -126,7 +126,7 @@ static size_t ls__page_est(const ls__pqw_col_t *col)
         int bw = ls__pqw_bit_width(col->dict.count);
         return lev + (col->pidx_n * (size_t)bw + 7) / 8 + 1;
     }
-    if (col->leaf->store == LS_STORE_BOOL) {
+    if (col->leaf->store == LS_COL_BOOL) {
         return lev + (col->pplain.len + 7) / 8;
     }
     return lev + col->pplain.len;
@@ -163,10 +163,10 @@ static size_t ls__entry_cost(const ls__pqw_col_t *col, const ls_column_t *c)
 {
     size_t lev = col->def_bw + col->rep_bw > 0 ? 1 : 0;
     bool dict = col->dict_mode == LS_PQW_DICT_ON && !ls__dict_pending(col);
-    if (dict || col->leaf->store == LS_STORE_BOOL) {
+    if (dict || col->leaf->store == LS_COL_BOOL) {
         return 1 + lev;
     }
-    if (col->leaf->store == LS_STORE_BYTES) {
+    if (col->leaf->store == LS_COL_BYTES) {
         return (c->nvalues ? c->nbytes / c->nvalues : 0) + 4 + lev;
     }
     return col->leaf->width + lev;
@@ -184,7 +184,7 @@ static ls_err_t ls__add_plain(ls__pqw_col_t *col, const ls_column_t *c, size_t v
                               bool stats, ls_error_t *err)
 {
     ls_err_t rc;
-    if (col->leaf->store == LS_STORE_BYTES) {
+    if (col->leaf->store == LS_COL_BYTES) {
         const uint32_t *off = c->offsets + v0;
         const uint8_t *bytes = ls__bytes(c);
         if (stats && (rc = ls__pqw_stats_add_bytes(&col->cst, col->ord, off, bytes, n))) {
@@ -226,7 +226,7 @@ static ls_err_t ls__fold_dict_stats(ls__pqw_col_t *col, ls_error_t *err)
         return LS_OK;
     }
     ls_err_t rc;
-    if (col->leaf->store == LS_STORE_BYTES) {
+    if (col->leaf->store == LS_COL_BYTES) {
         rc = ls__pqw_stats_add_plain_bytes(&col->cst, col->ord, d->values.data, d->values.len,
                                            d->count);
     } else {
@@ -276,7 +276,7 @@ static ls_err_t ls__add_values(ls__pqw_col_t *col, const ls_column_t *c, size_t 
     size_t done = 0;
     ls_err_t rc;
     uint32_t *idx = col->pidx + col->pidx_n;
-    if (col->leaf->store == LS_STORE_BYTES) {
+    if (col->leaf->store == LS_COL_BYTES) {
         rc = ls__pqw_dict_put_bytes(&col->dict, c->offsets + v0, ls__bytes(c), n, idx, &done);
     } else {
         size_t w = col->leaf->width;
@@ -286,7 +286,7 @@ static ls_err_t ls__add_values(ls__pqw_col_t *col, const ls_column_t *c, size_t 
         return ls__limit(col, rc, "dictionary", err);
     }
     col->pidx_n += done;
-    if (col->leaf->store == LS_STORE_BYTES) {
+    if (col->leaf->store == LS_COL_BYTES) {
         col->pequiv += (size_t)(c->offsets[v0 + done] - c->offsets[v0]) + 4 * done;
     } else {
         col->pequiv += done * col->leaf->width;
@@ -468,7 +468,7 @@ static ls_err_t ls__build_body(ls__pqw_col_t *col, ls__pqw_enc_t *enc, bool dict
     if (dict) {
         *o++ = (uint8_t)ibw;
         o += ls__pqw_rle_encode_u32(col->pidx, col->pidx_n, ibw, o);
-    } else if (col->leaf->store == LS_STORE_BOOL) {
+    } else if (col->leaf->store == LS_COL_BOOL) {
         o += ls__pqw_pack_bools(col->pplain.data, col->pplain.len, o);
     } else if (col->pplain.len > 0) {
         memcpy(o, col->pplain.data, col->pplain.len);

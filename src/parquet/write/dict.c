@@ -15,7 +15,7 @@
 #define LS__K1 0x9E3779B97F4A7C15ull
 #define LS__K2 0xC2B2AE3D27D4EB4Full
 
-void ls__pqw_dict_init(ls__pqw_dict_t *d, ls_store_t store, uint32_t width, size_t max_bytes)
+void ls__pqw_dict_init(ls__pqw_dict_t *d, ls_col_store_t store, uint32_t width, size_t max_bytes)
 {
     memset(d, 0, sizeof(*d));
     d->store = store;
@@ -150,7 +150,7 @@ static ls_err_t ls__make_room(ls__pqw_dict_t *d)
     if ((d->count + 1) * 2 > d->nslots) {
         LS_TRY(ls__grow_table(d));
     }
-    if (d->store == LS_STORE_BYTES && d->count == d->ent_cap) {
+    if (d->store == LS_COL_BYTES && d->count == d->ent_cap) {
         uint32_t nc = d->ent_cap ? d->ent_cap * 2 : 256;
         uint32_t *o = ls_reallocarray(d->offs, nc, sizeof(uint32_t));
         if (o == NULL) {
@@ -165,7 +165,7 @@ static ls_err_t ls__make_room(ls__pqw_dict_t *d)
 static inline bool ls__has_room(const ls__pqw_dict_t *d)
 {
     return (d->count + 1) * 2 <= d->nslots &&
-           (d->store != LS_STORE_BYTES || d->count < d->ent_cap);
+           (d->store != LS_COL_BYTES || d->count < d->ent_cap);
 }
 
 /*
@@ -318,7 +318,7 @@ ls_err_t ls__pqw_dict_put_bytes(ls__pqw_dict_t *d, const uint32_t *off, const ui
 
 ls_err_t ls__pqw_dict_entry_plain(const ls__pqw_dict_t *d, uint32_t e, ls_buf_t *out)
 {
-    if (d->store == LS_STORE_BYTES) {
+    if (d->store == LS_COL_BYTES) {
         const uint8_t *q = d->values.data + d->offs[e];
         return ls_buf_append(out, q, 4 + (size_t)ls__load32(q));
     }

@@ -89,7 +89,7 @@ size_t ls__pqw_pack_bools(const uint8_t *v, size_t n, uint8_t *out);
  * touches the stored value only on a hash match.
  */
 typedef struct ls__pqw_dict_s {
-    ls_store_t store;
+    ls_col_store_t store;
     uint32_t width;     /* bytes per value for fixed-width stores */
     uint64_t *slots;    /* hash << 32 | (entry + 1); 0 = empty */
     uint32_t nslots;    /* power of two, 0 before the first insert */
@@ -102,7 +102,7 @@ typedef struct ls__pqw_dict_s {
 } ls__pqw_dict_t;
 
 /** @brief Empty dictionary for values of @p store (@p width bytes when fixed). */
-void ls__pqw_dict_init(ls__pqw_dict_t *d, ls_store_t store, uint32_t width, size_t max_bytes);
+void ls__pqw_dict_init(ls__pqw_dict_t *d, ls_col_store_t store, uint32_t width, size_t max_bytes);
 /** @brief Release the storage. */
 void ls__pqw_dict_free(ls__pqw_dict_t *d);
 /** @brief Forget every entry, keep the storage (next column chunk). */

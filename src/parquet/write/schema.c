@@ -15,13 +15,13 @@ ls_pq_type_t ls__pqw_physical(const ls_leaf_t *leaf, int32_t *type_length)
 {
     *type_length = 0;
     switch (leaf->store) {
-    case LS_STORE_BOOL: return LS_PQ_BOOLEAN;
-    case LS_STORE_I32: return LS_PQ_INT32;
-    case LS_STORE_I64: return LS_PQ_INT64;
-    case LS_STORE_FLOAT: return LS_PQ_FLOAT;
-    case LS_STORE_DOUBLE: return LS_PQ_DOUBLE;
-    case LS_STORE_FIXED: *type_length = (int32_t)leaf->width; return LS_PQ_FIXED_LEN_BYTE_ARRAY;
-    case LS_STORE_BYTES:
+    case LS_COL_BOOL: return LS_PQ_BOOLEAN;
+    case LS_COL_I32: return LS_PQ_INT32;
+    case LS_COL_I64: return LS_PQ_INT64;
+    case LS_COL_FLOAT: return LS_PQ_FLOAT;
+    case LS_COL_DOUBLE: return LS_PQ_DOUBLE;
+    case LS_COL_FIXED: *type_length = (int32_t)leaf->width; return LS_PQ_FIXED_LEN_BYTE_ARRAY;
+    case LS_COL_BYTES:
     default: return LS_PQ_BYTE_ARRAY;
     }
 }
@@ -159,7 +159,7 @@ static ls_err_t ls__emit(ls__schema_walk_t *w, const ls_node_t *n, bool is_root)
         return ls__emit_group(w, n, el);
     }
     ls_leaf_t tmp = {.node = n, .type = n->type};
-    tmp.store = ls_store_for_type(n->type, &tmp.width);
+    tmp.store = ls_col_store_for_type(n->type, &tmp.width);
     int32_t len = 0;
     el->has_type = true;
     el->type = ls__pqw_physical(&tmp, &len);

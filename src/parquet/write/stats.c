@@ -20,14 +20,14 @@
 ls__pqw_ord_t ls__pqw_order(const ls_leaf_t *leaf)
 {
     switch (leaf->store) {
-    case LS_STORE_BOOL: return LS_PQW_ORD_BOOL;
-    case LS_STORE_I32: return LS_PQW_ORD_I32;
-    case LS_STORE_I64: return leaf->type->kind == LS_TYPE_UINT64 ? LS_PQW_ORD_U64 : LS_PQW_ORD_I64;
-    case LS_STORE_FLOAT: return LS_PQW_ORD_F32;
-    case LS_STORE_DOUBLE: return LS_PQW_ORD_F64;
-    case LS_STORE_FIXED:
+    case LS_COL_BOOL: return LS_PQW_ORD_BOOL;
+    case LS_COL_I32: return LS_PQW_ORD_I32;
+    case LS_COL_I64: return leaf->type->kind == LS_TYPE_UINT64 ? LS_PQW_ORD_U64 : LS_PQW_ORD_I64;
+    case LS_COL_FLOAT: return LS_PQW_ORD_F32;
+    case LS_COL_DOUBLE: return LS_PQW_ORD_F64;
+    case LS_COL_FIXED:
         return leaf->type->kind == LS_TYPE_DECIMAL ? LS_PQW_ORD_DECIMAL : LS_PQW_ORD_BYTES;
-    case LS_STORE_BYTES:
+    case LS_COL_BYTES:
     default: return LS_PQW_ORD_BYTES;
     }
 }
@@ -379,7 +379,7 @@ static ls_err_t ls__thrift_bytes(const ls__pqw_stats_t *s, const ls_leaf_t *leaf
     const uint8_t *mn = s->min_b.data, *mx = s->max_b.data;
     size_t lmn = s->min_b.len, lmx = s->max_b.len;
     bool utf8 = leaf->type->kind == LS_TYPE_STRING;
-    if (leaf->store == LS_STORE_FIXED && lmn > LS_PQW_STATS_TRUNCATE) {
+    if (leaf->store == LS_COL_FIXED && lmn > LS_PQW_STATS_TRUNCATE) {
         return LS_OK; /* an FLBA bound must keep its width: omit it */
     }
     bool min_exact = lmn <= LS_PQW_STATS_TRUNCATE, max_exact = lmx <= LS_PQW_STATS_TRUNCATE;
@@ -432,7 +432,7 @@ ls_err_t ls__pqw_stats_to_thrift(const ls__pqw_stats_t *s, ls__pqw_ord_t ord,
     memset(out, 0, sizeof(*out));
     out->has_null_count = true;
     out->null_count = s->null_count;
-    if (leaf->store == LS_STORE_FLOAT || leaf->store == LS_STORE_DOUBLE) {
+    if (leaf->store == LS_COL_FLOAT || leaf->store == LS_COL_DOUBLE) {
         /* NaNs are left out of min/max; the count tells readers they exist */
         out->has_nan_count = true;
         out->nan_count = s->nan_count;

@@ -233,7 +233,7 @@ static ls_err_t ls__check_values(const ls_leaf_t *lf, const ls_column_t *c, ls_e
     if (nv == 0) {
         return LS_OK;
     }
-    if (lf->store != LS_STORE_BYTES) {
+    if (lf->store != LS_COL_BYTES) {
         if (c->values == NULL || nv > c->values_cap / lf->width) {
             return ls__bad(lf, err, "value buffer too small", c->values_cap, nv * lf->width);
         }
@@ -368,7 +368,7 @@ static uint64_t ls__batch_row_bytes(const ls_batch_t *b)
     uint64_t bytes = 0;
     for (size_t i = 0; i < b->ncols; i++) {
         const ls_column_t *c = &b->cols[i];
-        if (c->leaf->store == LS_STORE_BYTES) {
+        if (c->leaf->store == LS_COL_BYTES) {
             bytes += c->nbytes + 4 * (uint64_t)c->nvalues;
         } else {
             bytes += (uint64_t)c->nvalues * c->leaf->width;

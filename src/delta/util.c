@@ -1,0 +1,277 @@
+/*
+ * util.c — small helpers of the Delta engine: clocks, UUIDs, log key names, RFC 2396 path
+ * decoding, Spark interval properties, hashing, compact JSON output of DOM values.
+ *
+ * Not responsible for: anything with state (snapshots, transactions).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "delta_int.h"
+#include "lakesink/alloc.h"
+#include "lakesink/json.h"
+
+int64_t ls__delta_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void ls__delta_sleep_ms(unsigned ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+/* Random bytes from the kernel; falls back to a clock-seeded generator if that fails
+ * (a table id need not be cryptographic, only unique). */
+static void ls__random(uint8_t *p, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = getrandom(p + got, n - got, 0);
+        if (r <= 0) {
+            break;
+        }
+        got += (size_t)r;
+    }
+    if (got < n) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)(uintptr_t)p;
+        for (; got < n; got++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            p[got] = (uint8_t)x;
+        }
+    }
+}
+
+void ls__delta_uuid4(char out[37])
+{
+    uint8_t b[16];
+    ls__random(b, sizeof(b));
+    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* version 4 */
+    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    for (size_t i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) {
+            out[o++] = '-';
+        }
+        out[o++] = hex[b[i] >> 4];
+        out[o++] = hex[b[i] & 15];
+    }
+    out[o] = '\0';
+}
+
+void ls_delta_commit_key(int64_t version, char out[LS_DELTA_KEY_MAX])
+{
+    snprintf(out, LS_DELTA_KEY_MAX, LS__DELTA_LOG_PREFIX "%020" PRId64 ".json", version);
+}
+
+static int ls__hexval(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+ls_err_t ls_delta_path_decode(const char *path, char **out, ls_error_t *err)
+{
+    *out = NULL;
+    size_t n = strlen(path);
+    char *d = ls_malloc(n + 1);
+    if (d == NULL) {
+        return ls_error_set(err, LS_ERR_NOMEM, "out of memory decoding a path");
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (path[i] != '%') {
+            d[o++] = path[i];
+            continue;
+        }
+        int hi = i + 2 < n ? ls__hexval(path[i + 1]) : -1;
+        int lo = i + 2 < n ? ls__hexval(path[i + 2]) : -1;
+        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+            ls_free(d);
+            return ls_error_set(err, LS_ERR_CORRUPT, "path \"%.200s\": %s at byte %zu", path,
+                                hi == 0 && lo == 0 ? "encoded NUL" : "malformed %-escape", i);
+        }
+        d[o++] = (char)(hi * 16 + lo);
+        i += 2;
+    }
+    d[o] = '\0';
+    *out = d;
+    return LS_OK;
+}
+
+/* One "<number> <unit>" pair of an interval; returns the ms it stands for, or -1. */
+static int64_t ls__interval_unit(const char *unit, size_t len, int64_t num)
+{
+    static const struct {
+        const char *name;
+        int64_t ms; /* 0 = microseconds */
+    } units[] = {{"week", 7 * 86400000LL}, {"day", 86400000LL}, {"hour", 3600000LL},
+                 {"minute", 60000LL},      {"second", 1000LL},  {"millisecond", 1},
+                 {"microsecond", 0}};
+    if (len > 1 && unit[len - 1] == 's') {
+        len--; /* plural */
+    }
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        if (strlen(units[i].name) == len && strncasecmp(unit, units[i].name, len) == 0) {
+            if (units[i].ms == 0) {
+                return num / 1000;
+            }
+            if (num > INT64_MAX / units[i].ms) {
+                return -1;
+            }
+            return num * units[i].ms;
+        }
+    }
+    return -1;
+}
+
+ls_err_t ls_delta_parse_interval(const char *text, int64_t *ms, ls_error_t *err)
+{
+    const char *p = text;
+    int64_t total = 0;
+    int pairs = 0;
+    while (isspace((unsigned char)*p)) {
+        p++;
+    }
+    if (strncasecmp(p, "interval", 8) == 0 && (p[8] == '\0' || isspace((unsigned char)p[8]))) {
+        p += 8;
+    }
+    for (;;) {
+        while (isspace((unsigned char)*p)) {
+            p++;
+        }
+        if (*p == '\0') {
+            break;
+        }
+        if (!isdigit((unsigned char)*p)) {
+            goto bad;
+        }
+        errno = 0;
+        char *end;
+        long long num = strtoll(p, &end, 10);
+        if (errno != 0 || num < 0) {
+            goto bad;
+        }
+        p = end;
+        while (isspace((unsigned char)*p)) {
+            p++;
+        }
+        const char *u = p;
+        while (isalpha((unsigned char)*p)) {
+            p++;
+        }
+        int64_t v = ls__interval_unit(u, (size_t)(p - u), num);
+        if (v < 0 || total > INT64_MAX - v) {
+            goto bad;
+        }
+        total += v;
+        pairs++;
+    }
+    if (pairs == 0) {
+        goto bad;
+    }
+    *ms = total;
+    return LS_OK;
+bad:
+    return ls_error_set(err, LS_ERR_CONFIG,
+                        "interval \"%.100s\": expected [interval] <n> <unit> ... with units "
+                        "week, day, hour, minute, second, millisecond, microsecond",
+                        text);
+}
+
+uint64_t ls__delta_hash(const char *k1, const char *k2)
+{
+    /* FNV-1a over both keys with a separator, then a final avalanche (murmur3 fmix64) so
+     * the low bits used for slot selection are well mixed. */
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (const unsigned char *p = (const unsigned char *)k1; *p; p++) {
+        h = (h ^ *p) * 0x100000001b3ULL;
+    }
+    h = (h ^ 0xff) * 0x100000001b3ULL;
+    if (k2 != NULL) {
+        for (const unsigned char *p = (const unsigned char *)k2; *p; p++) {
+            h = (h ^ *p) * 0x100000001b3ULL;
+        }
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+ls_err_t ls__delta_json_value(ls_buf_t *out, const struct ls_json_value_s *v)
+{
+    switch (v->kind) {
+    case LS_JSON_NULL: return ls_buf_append_str(out, "null");
+    case LS_JSON_BOOL: return ls_buf_append_str(out, v->b ? "true" : "false");
+    case LS_JSON_NUMBER: return ls_buf_append(out, v->str, v->len);
+    case LS_JSON_STRING: return ls_json_append_string(out, v->str, v->len);
+    case LS_JSON_ARRAY:
+        LS_TRY(ls_buf_append_byte(out, '['));
+        for (size_t i = 0; i < v->n; i++) {
+            if (i > 0) {
+                LS_TRY(ls_buf_append_byte(out, ','));
+            }
+            LS_TRY(ls__delta_json_value(out, v->items[i]));
+        }
+        return ls_buf_append_byte(out, ']');
+    case LS_JSON_OBJECT:
+        LS_TRY(ls_buf_append_byte(out, '{'));
+        for (size_t i = 0; i < v->n; i++) {
+            if (i > 0) {
+                LS_TRY(ls_buf_append_byte(out, ','));
+            }
+            LS_TRY(ls_json_append_string(out, v->members[i].key, v->members[i].key_len));
+            LS_TRY(ls_buf_append_byte(out, ':'));
+            LS_TRY(ls__delta_json_value(out, v->members[i].value));
+        }
+        return ls_buf_append_byte(out, '}');
+    }
+    return LS_ERR_INVALID_ARG;
+}
+
+char *ls__delta_arena_str(ls_arena_t *a, const char *s)
+{
+    return ls_arena_strndup(a, s, strlen(s));
+}
+
+const char *ls__delta_kv_get(const ls_delta_kv_t *kv, size_t n, const char *key)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(kv[i].key, key) == 0) {
+            return kv[i].value;
+        }
+    }
+    return NULL;
+}
+
+bool ls__delta_is_true(const char *v)
+{
+    return v != NULL && strcasecmp(v, "true") == 0;
+}
