@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "delta_int.h"
+#include "lakesink/uri.h"
 #include "lakesink/alloc.h"
 
 /* Characters Spark refuses in column names of tables without column mapping. */
@@ -177,7 +178,7 @@ static ls_err_t ls__create_info(ls_buf_t *b, const ls_delta_create_opts_t *o, in
     ls_err_t rc = ls__w_json_str_array(&pb, o->partition_columns, o->n_partition_columns);
     rc = rc == LS_OK ? ls_buf_terminate(&pb) : rc;
     char uuid[37];
-    ls__delta_uuid4(uuid);
+    ls_uuid4(uuid);
     if (rc == LS_OK) {
         rc = ls_buf_printf(b, "{\"commitInfo\":{\"timestamp\":%" PRId64, now);
     }
@@ -250,7 +251,7 @@ static ls_err_t ls__create_payload(const ls_delta_create_opts_t *o, int64_t now,
         return ls_error_set(err, rc, "building version 0: %s", ls_err_str(rc));
     }
     char id[37];
-    ls__delta_uuid4(id);
+    ls_uuid4(id);
     ls_delta_action_t a = {.kind = LS_DELTA_ACT_METADATA};
     a.u.metadata = (ls_delta_metadata_t){.id = id,
                                          .name = o->name,

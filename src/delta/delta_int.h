@@ -234,8 +234,6 @@ bool ls__delta_protocol_has(const ls_delta_protocol_t *p, bool reader, const cha
 
 /** @brief Milliseconds since the epoch (CLOCK_REALTIME). */
 int64_t ls__delta_now_ms(void);
-/** @brief A random version-4 UUID, 36 characters + NUL. */
-void ls__delta_uuid4(char out[37]);
 /** @brief Sleep @p ms milliseconds. */
 void ls__delta_sleep_ms(unsigned ms);
 /** @brief Append @p v (a DOM value) as compact JSON. */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "delta_int.h"
+#include "lakesink/uri.h"
 #include "lakesink/alloc.h"
 #include "lakesink/json.h"
 #include "lakesink/log.h"
@@ -77,7 +78,7 @@ ls_err_t ls_delta_tx_new(ls_delta_snapshot_t *s, const ls_delta_tx_opts_t *opts,
     tx->operation = ls_strdup(tx->o.operation ? tx->o.operation : "WRITE");
     tx->op_params = ls_strdup(tx->o.operation_parameters ? tx->o.operation_parameters
                                                          : "{\"mode\":\"Append\"}");
-    ls__delta_uuid4(tx->txn_id);
+    ls_uuid4(tx->txn_id);
     if (tx->arena == NULL || tx->operation == NULL || tx->op_params == NULL) {
         ls_delta_tx_free(tx);
         return ls__tx_nomem(err);
@@ -669,9 +670,7 @@ static unsigned ls__backoff(const ls_delta_tx_t *tx, unsigned attempt)
     }
     cap = cap < tx->o.backoff_cap_ms ? cap : tx->o.backoff_cap_ms;
     uint8_t r[4];
-    char u[37];
-    ls__delta_uuid4(u); /* any randomness will do for jitter */
-    memcpy(r, u, sizeof(r));
+    ls_random_bytes(r, sizeof(r));
     uint32_t x = (uint32_t)r[0] | (uint32_t)r[1] << 8 | (uint32_t)r[2] << 16 | (uint32_t)r[3] << 24;
     return cap ? (unsigned)(x % cap) : 0;
 }

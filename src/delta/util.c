@@ -11,12 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "delta_int.h"
 #include "lakesink/alloc.h"
 #include "lakesink/json.h"
+#include "lakesink/uri.h"
 
 int64_t ls__delta_now_ms(void)
 {
@@ -32,94 +32,31 @@ void ls__delta_sleep_ms(unsigned ms)
     }
 }
 
-/* Random bytes from the kernel; falls back to a clock-seeded generator if that fails
- * (a table id need not be cryptographic, only unique). */
-static void ls__random(uint8_t *p, size_t n)
-{
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = getrandom(p + got, n - got, 0);
-        if (r <= 0) {
-            break;
-        }
-        got += (size_t)r;
-    }
-    if (got < n) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)(uintptr_t)p;
-        for (; got < n; got++) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            p[got] = (uint8_t)x;
-        }
-    }
-}
-
-void ls__delta_uuid4(char out[37])
-{
-    uint8_t b[16];
-    ls__random(b, sizeof(b));
-    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* version 4 */
-    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-    static const char hex[] = "0123456789abcdef";
-    size_t o = 0;
-    for (size_t i = 0; i < 16; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) {
-            out[o++] = '-';
-        }
-        out[o++] = hex[b[i] >> 4];
-        out[o++] = hex[b[i] & 15];
-    }
-    out[o] = '\0';
-}
-
 void ls_delta_commit_key(int64_t version, char out[LS_DELTA_KEY_MAX])
 {
     snprintf(out, LS_DELTA_KEY_MAX, LS__DELTA_LOG_PREFIX "%020" PRId64 ".json", version);
 }
 
-static int ls__hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 ls_err_t ls_delta_path_decode(const char *path, char **out, ls_error_t *err)
 {
+    ls_buf_t b;
+    ls_buf_init(&b, LS_BUF_UNLIMITED);
     *out = NULL;
-    size_t n = strlen(path);
-    char *d = ls_malloc(n + 1);
-    if (d == NULL) {
-        return ls_error_set(err, LS_ERR_NOMEM, "out of memory decoding a path");
+    ls_err_t rc = ls_uri_decode(path, strlen(path), &b, err);
+    if (rc == LS_OK && (rc = ls_buf_terminate(&b)) != LS_OK) {
+        ls_error_set(err, rc, "out of memory decoding a path");
     }
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (path[i] != '%') {
-            d[o++] = path[i];
-            continue;
+    if (rc != LS_OK) {
+        ls_buf_free(&b);
+        if (rc == LS_ERR_PARSE) { /* in a log, an undecodable path is corrupt data */
+            rc = LS_ERR_CORRUPT;
+            if (err != NULL) {
+                err->code = rc;
+            }
         }
-        int hi = i + 2 < n ? ls__hexval(path[i + 1]) : -1;
-        int lo = i + 2 < n ? ls__hexval(path[i + 2]) : -1;
-        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-            ls_free(d);
-            return ls_error_set(err, LS_ERR_CORRUPT, "path \"%.200s\": %s at byte %zu", path,
-                                hi == 0 && lo == 0 ? "encoded NUL" : "malformed %-escape", i);
-        }
-        d[o++] = (char)(hi * 16 + lo);
-        i += 2;
+        return rc;
     }
-    d[o] = '\0';
-    *out = d;
+    *out = (char *)ls_buf_steal(&b, NULL);
     return LS_OK;
 }
 

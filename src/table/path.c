@@ -8,10 +8,10 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "lakesink/arena.h"
 #include "lakesink/table.h"
+#include "lakesink/uri.h"
 #include "table_int.h"
 
 static const char ls__hex[] = "0123456789ABCDEF";
@@ -217,28 +217,7 @@ ls_err_t ls_table_uri_encode_path(const char *s, size_t len, ls_buf_t *out)
 
 ls_err_t ls_table_uri_decode_path(const char *s, size_t len, ls_buf_t *out, ls_error_t *err)
 {
-    size_t mark = out->len;
-    ls_err_t rc = ls_buf_reserve(out, len);
-    for (size_t i = 0; rc == LS_OK && i < len; i++) {
-        if (s[i] != '%') {
-            rc = ls_buf_append_byte(out, (uint8_t)s[i]);
-            continue;
-        }
-        int hi = len - i >= 3 ? ls__hexval(s[i + 1]) : -1;
-        int lo = len - i >= 3 ? ls__hexval(s[i + 2]) : -1;
-        if (hi < 0 || lo < 0 || (hi | lo) == 0) {
-            out->len = mark;
-            return ls_error_set(err, LS_ERR_PARSE, "path \"%.*s\": bad %%-escape at byte %zu",
-                                (int)(len > 128 ? 128 : len), s, i);
-        }
-        rc = ls_buf_append_byte(out, (uint8_t)(hi << 4 | lo));
-        i += 2;
-    }
-    if (rc != LS_OK) {
-        out->len = mark;
-        return ls_error_set(err, rc, "decoding a path: %s", ls_err_str(rc));
-    }
-    return LS_OK;
+    return ls_uri_decode(s, len, out, err);
 }
 
 bool ls_table_path_is_safe(const char *path, size_t len)
@@ -270,30 +249,8 @@ bool ls_table_path_is_safe(const char *path, size_t len)
 
 ls_err_t ls_table_uuid4(char out[37], ls_error_t *err)
 {
-    uint8_t b[16];
-    size_t got = 0;
-    while (got < sizeof(b)) {
-        ssize_t n = getrandom(b + got, sizeof(b) - got, 0);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return ls_error_set(err, LS_ERR_IO, "getrandom: %s", strerror(errno));
-        }
-        got += (size_t)n;
-    }
-    b[6] = (uint8_t)((b[6] & 0x0F) | 0x40); /* version 4 */
-    b[8] = (uint8_t)((b[8] & 0x3F) | 0x80); /* RFC 4122 variant */
-    static const char hex[] = "0123456789abcdef";
-    size_t k = 0;
-    for (size_t i = 0; i < 16; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) {
-            out[k++] = '-';
-        }
-        out[k++] = hex[b[i] >> 4];
-        out[k++] = hex[b[i] & 15];
-    }
-    out[k] = '\0';
+    (void)err; /* ls_uuid4 falls back to a clock-seeded source: it cannot fail */
+    ls_uuid4(out);
     return LS_OK;
 }
 

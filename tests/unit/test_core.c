@@ -13,6 +13,7 @@
 #include "lakesink/io.h"
 #include "lakesink/log.h"
 #include "lakesink/queue.h"
+#include "lakesink/uri.h"
 #include "testutil.h"
 
 static void test_error_format(void **state)
@@ -217,6 +218,33 @@ static void test_mem_source_bounds(void **state)
     assert_non_null(strstr(err.msg, "past the end"));
 }
 
+static void test_uri_and_uuid(void **state)
+{
+    (void)state;
+    ls_buf_t b;
+    ls_buf_init(&b, LS_BUF_UNLIMITED);
+    ls_error_t err;
+    const char *enc = "a=2021-09-08%2011%253A11%253A11/x+y%C3%A9";
+    assert_int_equal(ls_uri_decode(enc, strlen(enc), &b, &err), LS_OK);
+    assert_int_equal(b.len, strlen("a=2021-09-08 11%3A11%3A11/x+y\xc3\xa9"));
+    assert_memory_equal(b.data, "a=2021-09-08 11%3A11%3A11/x+y\xc3\xa9", b.len);
+    static const char *const bad[] = {"%", "%4", "%zz", "a%00b", "%G1"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        size_t before = b.len;
+        assert_int_equal(ls_uri_decode(bad[i], strlen(bad[i]), &b, &err), LS_ERR_PARSE);
+        assert_int_equal(b.len, before); /* unchanged on error */
+    }
+    ls_buf_free(&b);
+    char u1[37], u2[37];
+    ls_uuid4(u1);
+    ls_uuid4(u2);
+    assert_int_equal(strlen(u1), 36);
+    assert_int_equal(u1[14], '4');                 /* version 4 */
+    assert_non_null(strchr("89ab", u1[19]));       /* RFC 4122 variant */
+    assert_int_equal(u1[8], '-');
+    assert_string_not_equal(u1, u2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +258,7 @@ int main(void)
         cmocka_unit_test(test_pool),
         cmocka_unit_test(test_log_json_lines),
         cmocka_unit_test(test_mem_source_bounds),
+        cmocka_unit_test(test_uri_and_uuid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
