@@ -131,6 +131,8 @@ struct ls_json_value_s {
 /** @brief Parse one JSON document; every node lives in @p arena. */
 ls_err_t ls_json_parse(const char *data, size_t len, ls_arena_t *arena, ls_json_value_t **out,
                        ls_error_t *err);
+/** @brief Append @p v as compact JSON (numbers keep their literal text). */
+ls_err_t ls_json_write_value(const ls_json_value_t *v, ls_buf_t *out);
 /** @brief Member @p key of an object, or NULL. */
 const ls_json_value_t *ls_json_get(const ls_json_value_t *obj, const char *key);
 

@@ -11,6 +11,9 @@
 #include "lakesink/buf.h"
 #include "lakesink/error.h"
 
+/** @brief Value of hex digit @p c (either case), or -1. */
+int ls_hex_digit(char c);
+
 /**
  * @brief Append the percent-decoded form of @p len bytes at @p s to @p out ("+" is kept:
  * paths, not form data). A malformed escape or an encoded NUL is LS_ERR_PARSE naming

@@ -7,7 +7,7 @@
 #include <sys/random.h>
 #include <time.h>
 
-static int ls__hexval(char c)
+int ls_hex_digit(char c)
 {
     if (c >= '0' && c <= '9') {
         return c - '0';
@@ -30,8 +30,8 @@ ls_err_t ls_uri_decode(const char *s, size_t len, ls_buf_t *out, ls_error_t *err
             rc = ls_buf_append_byte(out, (uint8_t)s[i]);
             continue;
         }
-        int hi = len - i >= 3 ? ls__hexval(s[i + 1]) : -1;
-        int lo = len - i >= 3 ? ls__hexval(s[i + 2]) : -1;
+        int hi = len - i >= 3 ? ls_hex_digit(s[i + 1]) : -1;
+        int lo = len - i >= 3 ? ls_hex_digit(s[i + 2]) : -1;
         if (hi < 0 || lo < 0 || (hi | lo) == 0) {
             out->len = mark;
             return ls_error_set(err, LS_ERR_PARSE, "path \"%.*s\": %s at byte %zu",

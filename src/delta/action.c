@@ -309,7 +309,7 @@ static ls_err_t ls__parse_commit_info(ls__ap_t *ap, const ls_json_value_t *v,
 {
     ls_buf_t b;
     ls_buf_init(&b, (size_t)1 << 30 /* compact output never outgrows the line */);
-    ls_err_t rc = ls__delta_json_value(&b, v);
+    ls_err_t rc = ls_json_write_value(v, &b);
     if (rc == LS_OK) {
         c->json = ls_arena_strndup(ap->arena, (const char *)b.data, b.len);
         rc = c->json != NULL ? LS_OK : LS_ERR_NOMEM;

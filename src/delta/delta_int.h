@@ -236,8 +236,6 @@ bool ls__delta_protocol_has(const ls_delta_protocol_t *p, bool reader, const cha
 int64_t ls__delta_now_ms(void);
 /** @brief Sleep @p ms milliseconds. */
 void ls__delta_sleep_ms(unsigned ms);
-/** @brief Append @p v (a DOM value) as compact JSON. */
-ls_err_t ls__delta_json_value(ls_buf_t *out, const struct ls_json_value_s *v);
 /** @brief strdup into @p arena; NULL on OOM. */
 char *ls__delta_arena_str(ls_arena_t *a, const char *s);
 /** @brief Configuration value of @p key in @p m, or NULL. */

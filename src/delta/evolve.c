@@ -83,7 +83,7 @@ static ls_err_t ls__merge_prim(ls__mg_t *m, const ls_json_value_t *dom, const ls
 {
     char a[64], b[64], msg[200];
     if (ls_type_equal(tab, in)) {
-        return ls__mg_io(m, ls__delta_json_value(m->out, dom));
+        return ls__mg_io(m, ls_json_write_value(dom, m->out));
     }
     int rt = ls__int_rank(tab->kind), ri = ls__int_rank(in->kind);
     bool narrower =
@@ -93,7 +93,7 @@ static ls_err_t ls__merge_prim(ls__mg_t *m, const ls_json_value_t *dom, const ls
     ls_type_describe(tab, a, sizeof(a));
     ls_type_describe(in, b, sizeof(b));
     if (narrower) {
-        return ls__mg_io(m, ls__delta_json_value(m->out, dom)); /* the writer upcasts */
+        return ls__mg_io(m, ls_json_write_value(dom, m->out)); /* the writer upcasts */
     }
     if (!wider) {
         snprintf(msg, sizeof(msg), "cannot change type from %s to %s", a, b);
@@ -143,7 +143,7 @@ static ls_err_t ls__write_metadata(ls__mg_t *m, const ls_json_value_t *md, const
         rc =
             rc == LS_OK ? ls_json_append_string(o, md->members[i].key, md->members[i].key_len) : rc;
         rc = rc == LS_OK ? ls_buf_append_byte(o, ':') : rc;
-        LS_TRY(ls__mg_io(m, rc == LS_OK ? ls__delta_json_value(o, md->members[i].value) : rc));
+        LS_TRY(ls__mg_io(m, rc == LS_OK ? ls_json_write_value(md->members[i].value, o) : rc));
     }
     if (ch->n > 0) {
         ls_err_t rc =
@@ -151,7 +151,7 @@ static ls_err_t ls__write_metadata(ls__mg_t *m, const ls_json_value_t *md, const
         size_t k = 0;
         for (size_t i = 0; rc == LS_OK && old && old->kind == LS_JSON_ARRAY && i < old->n; i++) {
             rc = ls_buf_append_str(o, k++ ? "," : "");
-            rc = rc == LS_OK ? ls__delta_json_value(o, old->items[i]) : rc;
+            rc = rc == LS_OK ? ls_json_write_value(old->items[i], o) : rc;
         }
         for (size_t i = 0; rc == LS_OK && i < ch->n; i++) {
             rc = ls_buf_printf(o, "%s{\"fromType\":\"%s\",\"toType\":\"%s\"", k++ ? "," : "",
@@ -206,7 +206,7 @@ static ls_err_t ls__merge_field(ls__mg_t *m, const ls_json_value_t *f, const ls_
             rc = ls_buf_append_byte(o, ',');
             rc = rc == LS_OK ? ls_json_append_string(o, k, f->members[i].key_len) : rc;
             rc = rc == LS_OK ? ls_buf_append_byte(o, ':') : rc;
-            LS_TRY(ls__mg_io(m, rc == LS_OK ? ls__delta_json_value(o, f->members[i].value) : rc));
+            LS_TRY(ls__mg_io(m, rc == LS_OK ? ls_json_write_value(f->members[i].value, o) : rc));
         }
     }
     return ls__mg_io(m, ls_buf_append_byte(o, '}'));
@@ -228,7 +228,7 @@ static ls_err_t ls__merge_struct(ls__mg_t *m, const ls_json_value_t *dom, const 
         LS_TRY(ls__find_in(m, in, tf->name, &j));
         LS_TRY(ls__mg_io(m, ls_buf_append_str(m->out, i ? "," : "")));
         if (j < 0) {
-            LS_TRY(ls__mg_io(m, ls__delta_json_value(m->out, fields->items[i])));
+            LS_TRY(ls__mg_io(m, ls_json_write_value(fields->items[i], m->out)));
         } else {
             LS_TRY(ls__merge_field(m, fields->items[i], tf, in->fields[j].type));
         }
@@ -291,7 +291,7 @@ static ls_err_t ls__merge_type(ls__mg_t *m, const ls_json_value_t *dom, const ls
         return ls__mg_fail(m, "a map's key type cannot change");
     }
     LS_TRY(ls__mg_io(m, ls_buf_append_str(o, "{\"type\":\"map\",\"keyType\":")));
-    LS_TRY(ls__mg_io(m, ls__delta_json_value(o, ls_json_get(dom, "keyType"))));
+    LS_TRY(ls__mg_io(m, ls_json_write_value(ls_json_get(dom, "keyType"), o)));
     LS_TRY(ls__mg_io(m, ls_buf_append_str(o, ",\"valueType\":")));
     snprintf(sub, sizeof(sub), "%s%svalue", fpath, fpath[0] ? "." : "");
     LS_TRY(ls__merge_type(m, ls_json_get(dom, "valueType"), tab->value, in->value, sub, ch));

@@ -162,37 +162,6 @@ uint64_t ls__delta_hash(const char *k1, const char *k2)
     return h;
 }
 
-ls_err_t ls__delta_json_value(ls_buf_t *out, const struct ls_json_value_s *v)
-{
-    switch (v->kind) {
-    case LS_JSON_NULL: return ls_buf_append_str(out, "null");
-    case LS_JSON_BOOL: return ls_buf_append_str(out, v->b ? "true" : "false");
-    case LS_JSON_NUMBER: return ls_buf_append(out, v->str, v->len);
-    case LS_JSON_STRING: return ls_json_append_string(out, v->str, v->len);
-    case LS_JSON_ARRAY:
-        LS_TRY(ls_buf_append_byte(out, '['));
-        for (size_t i = 0; i < v->n; i++) {
-            if (i > 0) {
-                LS_TRY(ls_buf_append_byte(out, ','));
-            }
-            LS_TRY(ls__delta_json_value(out, v->items[i]));
-        }
-        return ls_buf_append_byte(out, ']');
-    case LS_JSON_OBJECT:
-        LS_TRY(ls_buf_append_byte(out, '{'));
-        for (size_t i = 0; i < v->n; i++) {
-            if (i > 0) {
-                LS_TRY(ls_buf_append_byte(out, ','));
-            }
-            LS_TRY(ls_json_append_string(out, v->members[i].key, v->members[i].key_len));
-            LS_TRY(ls_buf_append_byte(out, ':'));
-            LS_TRY(ls__delta_json_value(out, v->members[i].value));
-        }
-        return ls_buf_append_byte(out, '}');
-    }
-    return LS_ERR_INVALID_ARG;
-}
-
 char *ls__delta_arena_str(ls_arena_t *a, const char *s)
 {
     return ls_arena_strndup(a, s, strlen(s));

@@ -706,7 +706,7 @@ static ls_err_t ls__dec_dedup(ls_json_decoder_t *d, ls_batch_t *b, const char *d
     if (d->dup_buf.max == 0) {
         ls_buf_init(&d->dup_buf, d->opts.max_record_bytes);
     }
-    ls_err_t rc = ls__json_dom_write(root, &d->dup_buf);
+    ls_err_t rc = ls_json_write_value(root, &d->dup_buf);
     if (rc != LS_OK) {
         return ls_error_set(err, rc, "record too large after resolving duplicate keys");
     }

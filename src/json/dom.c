@@ -331,7 +331,7 @@ const ls_json_value_t *ls_json_get(const ls_json_value_t *obj, const char *key)
     return NULL;
 }
 
-ls_err_t ls__json_dom_write(const ls_json_value_t *v, ls_buf_t *out)
+ls_err_t ls_json_write_value(const ls_json_value_t *v, ls_buf_t *out)
 {
     switch (v->kind) {
     case LS_JSON_NULL: return ls_buf_append_str(out, "null");
@@ -344,7 +344,7 @@ ls_err_t ls__json_dom_write(const ls_json_value_t *v, ls_buf_t *out)
             if (i > 0) {
                 LS_TRY(ls_buf_append_byte(out, ','));
             }
-            LS_TRY(ls__json_dom_write(v->items[i], out));
+            LS_TRY(ls_json_write_value(v->items[i], out));
         }
         return ls_buf_append_byte(out, ']');
     case LS_JSON_OBJECT:
@@ -355,7 +355,7 @@ ls_err_t ls__json_dom_write(const ls_json_value_t *v, ls_buf_t *out)
             }
             LS_TRY(ls_json_append_string(out, v->members[i].key, v->members[i].key_len));
             LS_TRY(ls_buf_append_byte(out, ':'));
-            LS_TRY(ls__json_dom_write(v->members[i].value, out));
+            LS_TRY(ls_json_write_value(v->members[i].value, out));
         }
         return ls_buf_append_byte(out, '}');
     }

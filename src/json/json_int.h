@@ -157,10 +157,5 @@ static inline uint32_t ls__json_hash(const void *p, size_t n)
     return h;
 }
 
-/*
- * Write a DOM value back as compact JSON (numbers keep their literal text). Used to
- * normalise a record whose duplicate keys were merged by the DOM.
- */
-ls_err_t ls__json_dom_write(const ls_json_value_t *v, ls_buf_t *out);
 
 #endif

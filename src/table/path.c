@@ -16,20 +16,6 @@
 
 static const char ls__hex[] = "0123456789ABCDEF";
 
-static int ls__hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /* Hive's FileUtils set (as Spark's ExternalCatalogUtils copies it), plus NUL, which no
  * file system accepts in a name. */
 static bool ls__hive_needs_escape(unsigned char c)
@@ -78,8 +64,8 @@ ls_err_t ls_table_hive_unescape(const char *s, size_t len, ls_buf_t *out)
     for (size_t i = 0; rc == LS_OK && i < len; i++) {
         int hi = -1, lo = -1;
         if (s[i] == '%' && len - i >= 3) {
-            hi = ls__hexval(s[i + 1]);
-            lo = ls__hexval(s[i + 2]);
+            hi = ls_hex_digit(s[i + 1]);
+            lo = ls_hex_digit(s[i + 2]);
         }
         if (hi < 0 || lo < 0) {
             rc = ls_buf_append_byte(out, (uint8_t)s[i]);
