@@ -91,7 +91,7 @@ static bool ls__ymd(const char *s, int64_t *days)
     return true;
 }
 
-bool ls__json_parse_date(const char *s, size_t n, int32_t *days)
+bool ls_text_parse_date(const char *s, size_t n, int32_t *days)
 {
     int64_t v;
     if (n != 10 || !ls__ymd(s, &v)) {
@@ -166,7 +166,7 @@ static bool ls__zone(const char *s, size_t n, int64_t *off)
     return true;
 }
 
-bool ls__json_parse_timestamp(const char *s, size_t n, int64_t *us, bool *has_zone)
+bool ls_text_parse_timestamp(const char *s, size_t n, int64_t *us, bool *has_zone)
 {
     int64_t days, tod = 0, off = 0;
     if (n < 10 || !ls__ymd(s, &days)) {
@@ -192,13 +192,13 @@ bool ls__json_parse_timestamp(const char *s, size_t n, int64_t *us, bool *has_zo
     return true;
 }
 
-bool ls__json_parse_time(const char *s, size_t n, int64_t *us)
+bool ls_text_parse_time(const char *s, size_t n, int64_t *us)
 {
     size_t used;
     return ls__hms(s, n, &used, us, true) && used == n;
 }
 
-size_t ls__json_fmt_date(int64_t days, char *out)
+size_t ls_text_fmt_date(int64_t days, char *out)
 {
     int64_t y;
     int m, d;
@@ -213,7 +213,7 @@ size_t ls__json_fmt_date(int64_t days, char *out)
     return k > 0 && k < 16 ? (size_t)k : 0;
 }
 
-size_t ls__json_fmt_timestamp(int64_t us, bool zone, char *out)
+size_t ls_text_fmt_timestamp(int64_t us, bool zone, char *out)
 {
     int64_t days = us / LS__US_PER_DAY,
             tod = us % LS__US_PER_DAY; /* no multiply: INT64_MIN is valid */
@@ -221,14 +221,14 @@ size_t ls__json_fmt_timestamp(int64_t us, bool zone, char *out)
         tod += LS__US_PER_DAY;
         days--;
     }
-    size_t k = ls__json_fmt_date(days, out);
+    size_t k = ls_text_fmt_date(days, out);
     int64_t sec = tod / 1000000;
     int n = snprintf(out + k, 40 - k, "T%02d:%02d:%02d.%06d%s", (int)(sec / 3600),
                      (int)(sec / 60 % 60), (int)(sec % 60), (int)(tod % 1000000), zone ? "Z" : "");
     return n > 0 ? k + (size_t)n : k;
 }
 
-size_t ls__json_fmt_time(int64_t us, char *out)
+size_t ls_text_fmt_time(int64_t us, char *out)
 {
     int64_t t = us % LS__US_PER_DAY;
     if (t < 0) {
@@ -258,7 +258,7 @@ static int ls__b64val(char c)
     return c == '+' ? 62 : c == '/' ? 63 : -1;
 }
 
-bool ls__json_base64_decode(const char *s, size_t n, uint8_t *out, size_t *outlen)
+bool ls_base64_decode(const char *s, size_t n, uint8_t *out, size_t *outlen)
 {
     if (n % 4 != 0) {
         return false;
@@ -294,7 +294,7 @@ bool ls__json_base64_decode(const char *s, size_t n, uint8_t *out, size_t *outle
     return true;
 }
 
-ls_err_t ls__json_base64_append(ls_buf_t *b, const uint8_t *p, size_t n)
+ls_err_t ls_base64_append(ls_buf_t *b, const uint8_t *p, size_t n)
 {
     LS_TRY(ls_buf_reserve(b, (n + 2) / 3 * 4));
     uint8_t *o = b->data + b->len;
@@ -319,7 +319,7 @@ ls_err_t ls__json_base64_append(ls_buf_t *b, const uint8_t *p, size_t n)
 
 /* ---------------------------------------------------------------- uuid */
 
-bool ls__json_parse_uuid(const char *s, size_t n, uint8_t out[16])
+bool ls_text_parse_uuid(const char *s, size_t n, uint8_t out[16])
 {
     if (n != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-') {
         return false;
@@ -347,7 +347,7 @@ bool ls__json_parse_uuid(const char *s, size_t n, uint8_t out[16])
     return true;
 }
 
-size_t ls__json_fmt_uuid(const uint8_t *u, char *out)
+size_t ls_text_fmt_uuid(const uint8_t *u, char *out)
 {
     static const char hex[] = "0123456789abcdef";
     size_t k = 0;

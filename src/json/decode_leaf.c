@@ -33,7 +33,7 @@ bool ls__dec_leaf_supported(const ls_type_t *t)
 static const char *ls__json_kind_at(const char *p, const char *end)
 {
     ls__jerr_t le;
-    ls__jnum_t n;
+    ls_num_t n;
     bool esc;
     switch (*p) {
     case '"': return ls__json_scan_string(p + 1, end, &esc, &le) ? "a string" : NULL;
@@ -62,7 +62,7 @@ const char *ls__dec_mismatch(ls__dec_t *d, const ls__jplan_t *pl, const char *p)
     return ls__dec_fail(d, LS_ERR_SCHEMA, p, "%s cannot fill a %s column", got, t);
 }
 
-static ls_err_t ls__push_decimal(ls_batch_t *b, ls_column_t *c, ls__i128 v, int rep)
+static ls_err_t ls__push_decimal(ls_batch_t *b, ls_column_t *c, ls_i128_t v, int rep)
 {
     switch (c->leaf->store) {
     case LS_COL_I32: return ls_col_push_i32(b, c, (int32_t)v, rep);
@@ -74,7 +74,7 @@ static ls_err_t ls__push_decimal(ls_batch_t *b, ls_column_t *c, ls__i128 v, int 
     if (w == 0 || w > sizeof(be)) {
         return LS_ERR_UNSUPPORTED;
     }
-    ls__u128 u = (ls__u128)v;
+    ls_u128_t u = (ls_u128_t)v;
     for (uint32_t i = 0; i < w; i++) { /* big-endian two's complement, sign-extended */
         be[w - 1 - i] = i < 16 ? (uint8_t)(u >> (8 * i)) : (v < 0 ? 0xFF : 0x00);
     }
@@ -82,7 +82,7 @@ static ls_err_t ls__push_decimal(ls_batch_t *b, ls_column_t *c, ls__i128 v, int 
 }
 
 /* Convert @p n for the column and push it; *ok is false when it does not fit. */
-static ls_err_t ls__num_push(ls__dec_t *d, const ls__jplan_t *pl, const ls__jnum_t *n, int rep,
+static ls_err_t ls__num_push(ls__dec_t *d, const ls__jplan_t *pl, const ls_num_t *n, int rep,
                              bool *ok)
 {
     static const int64_t lo[] = {INT8_MIN, INT16_MIN, INT32_MIN};
@@ -93,29 +93,29 @@ static ls_err_t ls__num_push(ls__dec_t *d, const ls__jplan_t *pl, const ls__jnum
     uint64_t u;
     double dv;
     float fv;
-    ls__i128 dec;
+    ls_i128_t dec;
     switch (pl->kind) {
     case LS_TYPE_BYTE:
     case LS_TYPE_SHORT:
     case LS_TYPE_INTEGER: {
         int k = pl->kind == LS_TYPE_BYTE ? 0 : pl->kind == LS_TYPE_SHORT ? 1 : 2;
-        *ok = ls__json_num_i64(n, &i) && i >= lo[k] && i <= hi[k];
+        *ok = ls_num_to_i64(n, &i) && i >= lo[k] && i <= hi[k];
         return *ok ? ls_col_push_i32(d->b, c, (int32_t)i, rep) : LS_OK;
     }
     case LS_TYPE_LONG:
-        *ok = ls__json_num_i64(n, &i);
+        *ok = ls_num_to_i64(n, &i);
         return *ok ? ls_col_push_i64(d->b, c, i, rep) : LS_OK;
     case LS_TYPE_UINT64:
-        *ok = ls__json_num_u64(n, &u);
+        *ok = ls_num_to_u64(n, &u);
         return *ok ? ls_col_push_i64(d->b, c, (int64_t)u, rep) : LS_OK;
     case LS_TYPE_FLOAT:
-        *ok = ls__json_num_float(n, &fv);
+        *ok = ls_num_to_float(n, &fv);
         return *ok ? ls_col_push_float(d->b, c, fv, rep) : LS_OK;
     case LS_TYPE_DOUBLE:
-        *ok = ls__json_num_double(n, &dv);
+        *ok = ls_num_to_double(n, &dv);
         return *ok ? ls_col_push_double(d->b, c, dv, rep) : LS_OK;
     default: /* decimal */
-        *ok = ls__json_num_decimal(n, t->precision, t->scale, &dec);
+        *ok = ls_num_to_decimal(n, t->precision, t->scale, &dec);
         return *ok ? ls__push_decimal(d->b, c, dec, rep) : LS_OK;
     }
 }
@@ -126,7 +126,7 @@ static bool ls__is_numeric(ls_type_kind_t k)
 }
 
 /* Number scanned into @p n, pushed by column kind; false with the error set. */
-static bool ls__push_number(ls__dec_t *d, const ls__jplan_t *pl, const ls__jnum_t *n,
+static bool ls__push_number(ls__dec_t *d, const ls__jplan_t *pl, const ls_num_t *n,
                             const char *pos, int rep)
 {
     if (!ls__is_numeric(pl->kind)) {
@@ -148,7 +148,7 @@ static bool ls__push_number(ls__dec_t *d, const ls__jplan_t *pl, const ls__jnum_
 
 static const char *ls__dec_number(ls__dec_t *d, const ls__jplan_t *pl, const char *p, int rep)
 {
-    ls__jnum_t n;
+    ls_num_t n;
     ls__jerr_t le;
     const char *q = ls__json_scan_number(p, d->end, &n, &le);
     if (q == NULL) {
@@ -192,8 +192,8 @@ static bool ls__text_float(ls__dec_t *d, const ls__jplan_t *pl, const char *s, s
                                                 : ls_col_push_double(d->b, c, v, rep);
         return rc == LS_OK || ls__dec_pushfail(d, rc, pos) != NULL;
     }
-    ls__jnum_t num;
-    if (is_key && ls__json_number_text(s, n, &num)) {
+    ls_num_t num;
+    if (is_key && ls_num_parse(s, n, &num)) {
         return ls__push_number(d, pl, &num, pos, rep);
     }
     return ls__text_fail(d, pl, pos, s, n,
@@ -205,7 +205,7 @@ static bool ls__text_binary(ls__dec_t *d, const ls__jplan_t *pl, const char *s, 
 {
     size_t len;
     ls_column_t *c = &d->b->cols[pl->leaf];
-    if (!ls__json_base64_decode(s, n, d->scratch, &len)) {
+    if (!ls_base64_decode(s, n, d->scratch, &len)) {
         return ls__text_fail(d, pl, pos, s, n, "base64 expected");
     }
     if (c->leaf->store == LS_COL_FIXED && len != c->leaf->width) {
@@ -225,19 +225,19 @@ static bool ls__text_time(ls__dec_t *d, const ls__jplan_t *pl, const char *s, si
     ls_err_t rc;
     switch (pl->kind) {
     case LS_TYPE_DATE:
-        if (!ls__json_parse_date(s, n, &days)) {
+        if (!ls_text_parse_date(s, n, &days)) {
             return ls__text_fail(d, pl, pos, s, n, "YYYY-MM-DD expected");
         }
         rc = ls_col_push_i32(d->b, c, days, rep);
         break;
     case LS_TYPE_TIME:
-        if (!ls__json_parse_time(s, n, &us)) {
+        if (!ls_text_parse_time(s, n, &us)) {
             return ls__text_fail(d, pl, pos, s, n, "HH:MM:SS[.ffffff] expected");
         }
         rc = ls_col_push_i64(d->b, c, us, rep);
         break;
     default:
-        if (!ls__json_parse_timestamp(s, n, &us, &zone)) {
+        if (!ls_text_parse_timestamp(s, n, &us, &zone)) {
             return ls__text_fail(d, pl, pos, s, n,
                                  "ISO-8601 YYYY-MM-DDTHH:MM:SS[.f][Z|+HH:MM] expected");
         }
@@ -255,7 +255,7 @@ bool ls__dec_text(ls__dec_t *d, const ls__jplan_t *pl, const char *s, size_t n, 
 {
     ls_column_t *c = &d->b->cols[pl->leaf];
     ls_err_t rc;
-    ls__jnum_t num;
+    ls_num_t num;
     uint8_t uuid[16];
     switch (pl->kind) {
     case LS_TYPE_STRING:
@@ -270,7 +270,7 @@ bool ls__dec_text(ls__dec_t *d, const ls__jplan_t *pl, const char *s, size_t n, 
     case LS_TYPE_TIMESTAMP:
     case LS_TYPE_TIMESTAMP_NTZ: return ls__text_time(d, pl, s, n, pos, rep);
     case LS_TYPE_UUID:
-        if (!ls__json_parse_uuid(s, n, uuid)) {
+        if (!ls_text_parse_uuid(s, n, uuid)) {
             return ls__text_fail(d, pl, pos, s, n, "8-4-4-4-12 hex expected");
         }
         rc = ls_col_push_bytes(d->b, c, uuid, 16, rep);
@@ -282,7 +282,7 @@ bool ls__dec_text(ls__dec_t *d, const ls__jplan_t *pl, const char *s, size_t n, 
         }
         return ls__text_fail(d, pl, pos, s, n, "true or false expected");
     default: /* integers and decimals */
-        if ((is_key || pl->kind == LS_TYPE_DECIMAL) && ls__json_number_text(s, n, &num)) {
+        if ((is_key || pl->kind == LS_TYPE_DECIMAL) && ls_num_parse(s, n, &num)) {
             return ls__push_number(d, pl, &num, pos, rep);
         }
         return ls__text_fail(d, pl, pos, s, n, "a number expected");

@@ -70,7 +70,7 @@ static const char *ls__dom_string(ls__dom_t *s, const char *p, const char **str,
 
 static const char *ls__dom_number(ls__dom_t *s, const char *p, ls_json_value_t *v)
 {
-    ls__jnum_t n;
+    ls_num_t n;
     ls__jerr_t le;
     const char *q = ls__json_scan_number(p, s->end, &n, &le);
     if (q == NULL) {
@@ -82,8 +82,8 @@ static const char *ls__dom_number(ls__dom_t *s, const char *p, ls_json_value_t *
     if (v->str == NULL) {
         return ls__dom_nomem(s, p);
     }
-    ls__json_num_double(&n, &v->num); /* overflow leaves +-inf: the text stays exact */
-    v->is_int = n.is_int && ls__json_num_i64(&n, &v->i64);
+    ls_num_to_double(&n, &v->num); /* overflow leaves +-inf: the text stays exact */
+    v->is_int = n.is_int && ls_num_to_i64(&n, &v->i64);
     return q;
 }
 

@@ -116,8 +116,8 @@ static ls__ik_t ls__kind_of(const ls_json_value_t *v)
         if (v->is_int) {
             return LS__IK_LONG;
         }
-        ls__jnum_t n;
-        bool integer = ls__json_number_text(v->str, v->len, &n) && n.is_int;
+        ls_num_t n;
+        bool integer = ls_num_parse(v->str, v->len, &n) && n.is_int;
         return (integer && n.int_end - n.int_begin <= 38) ? LS__IK_DEC : LS__IK_DOUBLE;
     }
     default: break;
@@ -125,10 +125,10 @@ static ls__ik_t ls__kind_of(const ls_json_value_t *v)
     int32_t days;
     int64_t us;
     bool zone;
-    if (ls__json_parse_date(v->str, v->len, &days)) {
+    if (ls_text_parse_date(v->str, v->len, &days)) {
         return LS__IK_DATE;
     }
-    if (v->len > 10 && ls__json_parse_timestamp(v->str, v->len, &us, &zone)) {
+    if (v->len > 10 && ls_text_parse_timestamp(v->str, v->len, &us, &zone)) {
         return zone ? LS__IK_TS : LS__IK_TS_NTZ;
     }
     return LS__IK_STRING;

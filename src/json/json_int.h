@@ -17,12 +17,11 @@
 #include "lakesink/columnar.h"
 #include "lakesink/error.h"
 #include "lakesink/json.h"
+#include "lakesink/text.h"
 
 #ifndef __SIZEOF_INT128__
 #error "the JSON module needs a compiler with __int128 (decimals up to 38 digits)"
 #endif
-typedef __int128 ls__i128;
-typedef unsigned __int128 ls__u128;
 
 /* Hard ceiling on nesting for any recursive walk, whatever the options say. */
 #define LS__JSON_DEPTH_CEIL 1024u
@@ -78,61 +77,8 @@ const char *ls__json_literal(const char *p, const char *end, const char *lit, si
 /* True when [p, p+n) is valid UTF-8 (used for schema names and output). */
 bool ls__json_utf8_valid(const uint8_t *p, size_t n);
 
-/* A scanned number literal. value = mant * 10^exp10 exactly unless @c inexact. */
-typedef struct ls__jnum_s {
-    const char *begin, *end;           /* the literal */
-    const char *int_begin, *int_end;   /* integer digits */
-    const char *frac_begin, *frac_end; /* fraction digits (empty when none) */
-    int64_t exp;                       /* explicit exponent, saturated at +-1e9 */
-    uint64_t mant;                     /* first <= 19 significant digits */
-    int64_t exp10;
-    int nsig; /* significant digits kept in mant */
-    bool neg;
-    bool is_int;  /* no fraction and no exponent */
-    bool inexact; /* a non-zero digit did not fit in mant */
-} ls__jnum_t;
-
 /* Scan a number literal (RFC 8259 grammar) at @p p. */
-const char *ls__json_scan_number(const char *p, const char *end, ls__jnum_t *n, ls__jerr_t *e);
-/* Scan a whole buffer as one number literal (decimals and map keys given as text). */
-bool ls__json_number_text(const char *s, size_t len, ls__jnum_t *n);
-/* Exact integer value (1.0 and 2e3 qualify; 1.5 does not); false when not integral or out of range.
- */
-bool ls__json_num_i64(const ls__jnum_t *n, int64_t *out);
-bool ls__json_num_u64(const ls__jnum_t *n, uint64_t *out);
-/* Correctly rounded conversions; false on overflow to infinity. */
-bool ls__json_num_double(const ls__jnum_t *n, double *out);
-bool ls__json_num_float(const ls__jnum_t *n, float *out);
-/*
- * Unscaled value of the literal at @p scale, rounded half away from zero.
- * false when |result| >= 10^precision.
- */
-bool ls__json_num_decimal(const ls__jnum_t *n, int precision, int scale, ls__i128 *out);
-/* Shortest text that reads back as exactly @p v (finite only); @p out has >= 32 bytes. */
-size_t ls__json_fmt_double(double v, char *out);
-size_t ls__json_fmt_float(float v, char *out);
-/* Decimal text of unscaled @p v at @p scale ("-12.30"); @p out has >= 48 bytes. */
-size_t ls__json_fmt_decimal(ls__i128 v, int scale, char *out);
-
-/* Dates and times (proleptic Gregorian, years 0000-9999 when parsing). */
-bool ls__json_parse_date(const char *s, size_t n, int32_t *days);
-/*
- * YYYY-MM-DD[(T|t| )HH:MM[:SS[.f{1,9}]]][Z|z|(+|-)HH[[:]MM]] into microseconds since
- * the epoch; the offset (when present) is subtracted. *has_zone says whether one was.
- */
-bool ls__json_parse_timestamp(const char *s, size_t n, int64_t *us, bool *has_zone);
-bool ls__json_parse_time(const char *s, size_t n, int64_t *us);
-/* Output buffers: date >= 16, timestamp >= 40, time >= 24 bytes. */
-size_t ls__json_fmt_date(int64_t days, char *out);
-size_t ls__json_fmt_timestamp(int64_t us, bool zone, char *out);
-size_t ls__json_fmt_time(int64_t us, char *out);
-
-/* Strict RFC 4648 base64 (padding required); @p out may alias @p s. */
-bool ls__json_base64_decode(const char *s, size_t n, uint8_t *out, size_t *outlen);
-ls_err_t ls__json_base64_append(ls_buf_t *b, const uint8_t *p, size_t n);
-bool ls__json_parse_uuid(const char *s, size_t n, uint8_t out[16]);
-size_t ls__json_fmt_uuid(const uint8_t *u, char *out); /* out >= 37 bytes */
-
+const char *ls__json_scan_number(const char *p, const char *end, ls_num_t *n, ls__jerr_t *e);
 /* Append @p s as a JSON string; invalid UTF-8 becomes U+FFFD. */
 ls_err_t ls__json_write_string(ls_buf_t *b, const uint8_t *s, size_t n);
 

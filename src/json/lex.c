@@ -350,7 +350,7 @@ const char *ls__json_skip_value(const char *p, const char *end, uint32_t depth_l
     case 'f': return ls__json_literal(p, end, "false", 5, e);
     case 'n': return ls__json_literal(p, end, "null", 4, e);
     default: {
-        ls__jnum_t n;
+        ls_num_t n;
         return ls__json_scan_number(p, end, &n, e);
     }
     }

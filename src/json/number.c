@@ -27,7 +27,7 @@ static inline bool ls__isdigit(char c)
 }
 
 /* Integer digits: "0" or [1-9][0-9]*; accumulates the mantissa. */
-static const char *ls__int_part(const char *p, const char *end, ls__jnum_t *n, int64_t *dropped)
+static const char *ls__int_part(const char *p, const char *end, ls_num_t *n, int64_t *dropped)
 {
     if (*p == '0') {
         return p + 1;
@@ -50,7 +50,7 @@ static const char *ls__int_part(const char *p, const char *end, ls__jnum_t *n, i
     return p;
 }
 
-static const char *ls__frac_part(const char *p, const char *end, ls__jnum_t *n)
+static const char *ls__frac_part(const char *p, const char *end, ls_num_t *n)
 {
     uint64_t m = n->mant;
     int k = n->nsig;
@@ -74,7 +74,7 @@ static const char *ls__frac_part(const char *p, const char *end, ls__jnum_t *n)
     return p;
 }
 
-const char *ls__json_scan_number(const char *p, const char *end, ls__jnum_t *n, ls__jerr_t *e)
+const char *ls__json_scan_number(const char *p, const char *end, ls_num_t *n, ls__jerr_t *e)
 {
     n->begin = p;
     n->neg = false;
@@ -134,7 +134,7 @@ const char *ls__json_scan_number(const char *p, const char *end, ls__jnum_t *n, 
     return p;
 }
 
-bool ls__json_number_text(const char *s, size_t len, ls__jnum_t *n)
+bool ls_num_parse(const char *s, size_t len, ls_num_t *n)
 {
     ls__jerr_t e;
     const char *p = ls__json_scan_number(s, s + len, n, &e);
@@ -165,7 +165,7 @@ static const uint64_t ls__p10u[20] = {1ull,
                                       10000000000000000000ull};
 
 /* Magnitude of an integral literal, exactly; false when not integral or > UINT64_MAX. */
-static bool ls__magnitude(const ls__jnum_t *n, uint64_t *out)
+static bool ls__magnitude(const ls_num_t *n, uint64_t *out)
 {
     if (n->is_int) {
         uint64_t v = 0;
@@ -200,7 +200,7 @@ static bool ls__magnitude(const ls__jnum_t *n, uint64_t *out)
     return true;
 }
 
-bool ls__json_num_i64(const ls__jnum_t *n, int64_t *out)
+bool ls_num_to_i64(const ls_num_t *n, int64_t *out)
 {
     uint64_t m;
     if (!ls__magnitude(n, &m)) {
@@ -220,7 +220,7 @@ bool ls__json_num_i64(const ls__jnum_t *n, int64_t *out)
     return true;
 }
 
-bool ls__json_num_u64(const ls__jnum_t *n, uint64_t *out)
+bool ls_num_to_u64(const ls_num_t *n, uint64_t *out)
 {
     uint64_t m;
     if (!ls__magnitude(n, &m) || (n->neg && m != 0)) {
@@ -243,7 +243,7 @@ static const float ls__p10f[11] = {1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f,
  * significant digits plus a sticky '1' for anything dropped (enough for a correct
  * rounding decision). @p buf has room for LS__SLOW_DIGITS + 32 bytes.
  */
-static void ls__slow_text(const ls__jnum_t *n, char *buf)
+static void ls__slow_text(const ls_num_t *n, char *buf)
 {
     size_t k = 0;
     int64_t total = 0;
@@ -278,7 +278,7 @@ static void ls__slow_text(const ls__jnum_t *n, char *buf)
     snprintf(buf + k, 32, "e%lld", (long long)e);
 }
 
-bool ls__json_num_double(const ls__jnum_t *n, double *out)
+bool ls_num_to_double(const ls_num_t *n, double *out)
 {
     if (n->mant == 0) {
         *out = n->neg ? -0.0 : 0.0;
@@ -311,7 +311,7 @@ bool ls__json_num_double(const ls__jnum_t *n, double *out)
     return !isinf(v);
 }
 
-bool ls__json_num_float(const ls__jnum_t *n, float *out)
+bool ls_num_to_float(const ls_num_t *n, float *out)
 {
     if (n->mant == 0) {
         *out = n->neg ? -0.0f : 0.0f;
@@ -343,7 +343,7 @@ static void ls__fix_point(char *s, size_t n)
     }
 }
 
-size_t ls__json_fmt_double(double v, char *out)
+size_t ls_text_fmt_double(double v, char *out)
 {
     int len = 0;
     for (int prec = 15; prec <= 17; prec++) {
@@ -352,17 +352,17 @@ size_t ls__json_fmt_double(double v, char *out)
             break;
         }
         ls__fix_point(out, (size_t)len);
-        ls__jnum_t n;
+        ls_num_t n;
         double back;
-        if (prec == 17 || (ls__json_number_text(out, (size_t)len, &n) &&
-                           ls__json_num_double(&n, &back) && memcmp(&back, &v, sizeof(v)) == 0)) {
+        if (prec == 17 || (ls_num_parse(out, (size_t)len, &n) &&
+                           ls_num_to_double(&n, &back) && memcmp(&back, &v, sizeof(v)) == 0)) {
             break;
         }
     }
     return len > 0 && len < 32 ? (size_t)len : 0;
 }
 
-size_t ls__json_fmt_float(float v, char *out)
+size_t ls_text_fmt_float(float v, char *out)
 {
     int len = 0;
     for (int prec = 6; prec <= 9; prec++) {
@@ -371,10 +371,10 @@ size_t ls__json_fmt_float(float v, char *out)
             break;
         }
         ls__fix_point(out, (size_t)len);
-        ls__jnum_t n;
+        ls_num_t n;
         float back;
-        if (prec == 9 || (ls__json_number_text(out, (size_t)len, &n) &&
-                          ls__json_num_float(&n, &back) && memcmp(&back, &v, sizeof(v)) == 0)) {
+        if (prec == 9 || (ls_num_parse(out, (size_t)len, &n) &&
+                          ls_num_to_float(&n, &back) && memcmp(&back, &v, sizeof(v)) == 0)) {
             break;
         }
     }
@@ -384,7 +384,7 @@ size_t ls__json_fmt_float(float v, char *out)
 /* ---------------------------------------------------------------- decimals */
 
 /* acc = acc * 10 + d, staying below lim; false on overflow. */
-static inline bool ls__dec_push(ls__u128 *acc, unsigned d, ls__u128 lim)
+static inline bool ls__dec_push(ls_u128_t *acc, unsigned d, ls_u128_t lim)
 {
     if (*acc > (lim - 1 - d) / 10) {
         return false;
@@ -394,14 +394,14 @@ static inline bool ls__dec_push(ls__u128 *acc, unsigned d, ls__u128 lim)
 }
 
 /* Digit i of the concatenated integer and fraction digits. */
-static inline unsigned ls__digit_at(const ls__jnum_t *n, int64_t i, int64_t ni)
+static inline unsigned ls__digit_at(const ls_num_t *n, int64_t i, int64_t ni)
 {
     return (unsigned)(i < ni ? n->int_begin[i] - '0' : n->frac_begin[i - ni] - '0');
 }
 
-bool ls__json_num_decimal(const ls__jnum_t *n, int precision, int scale, ls__i128 *out)
+bool ls_num_to_decimal(const ls_num_t *n, int precision, int scale, ls_i128_t *out)
 {
-    ls__u128 lim = 1;
+    ls_u128_t lim = 1;
     for (int i = 0; i < precision; i++) {
         lim *= 10;
     }
@@ -409,7 +409,7 @@ bool ls__json_num_decimal(const ls__jnum_t *n, int precision, int scale, ls__i12
     int64_t nd = ni + nf;
     /* digit i weighs 10^(ni-1-i+exp); keep those weighing at least 10^-scale */
     int64_t last = ni - 1 + n->exp + scale;
-    ls__u128 acc = 0;
+    ls_u128_t acc = 0;
     int64_t stop = last < nd - 1 ? last : nd - 1;
     for (int64_t i = 0; i <= stop; i++) {
         if (!ls__dec_push(&acc, ls__digit_at(n, i, ni), lim)) {
@@ -428,15 +428,15 @@ bool ls__json_num_decimal(const ls__jnum_t *n, int precision, int scale, ls__i12
         }
         acc++;
     }
-    *out = n->neg ? -(ls__i128)acc : (ls__i128)acc;
+    *out = n->neg ? -(ls_i128_t)acc : (ls_i128_t)acc;
     return true;
 }
 
-size_t ls__json_fmt_decimal(ls__i128 v, int scale, char *out)
+size_t ls_text_fmt_decimal(ls_i128_t v, int scale, char *out)
 {
     char digits[48];
     size_t nd = 0;
-    ls__u128 m = v < 0 ? (ls__u128)0 - (ls__u128)v : (ls__u128)v;
+    ls_u128_t m = v < 0 ? (ls_u128_t)0 - (ls_u128_t)v : (ls_u128_t)v;
     do {
         digits[nd++] = (char)('0' + (int)(m % 10));
         m /= 10;

@@ -74,11 +74,11 @@ static ls_err_t ls__wr_bigdec(ls__wr_t *w, const uint8_t *p, size_t n, int scale
 {
     char out[48];
     if (n <= 16) {
-        ls__u128 u = (n > 0 && (p[0] & 0x80)) ? ~(ls__u128)0 : 0; /* sign extension */
+        ls_u128_t u = (n > 0 && (p[0] & 0x80)) ? ~(ls_u128_t)0 : 0; /* sign extension */
         for (size_t i = 0; i < n; i++) {
             u = (u << 8) | p[i];
         }
-        size_t k = ls__json_fmt_decimal((ls__i128)u, scale, out);
+        size_t k = ls_text_fmt_decimal((ls_i128_t)u, scale, out);
         LS__OUT(w, ls_buf_append_byte(w->out, '"'));
         LS__OUT(w, ls_buf_append(w->out, out, k));
         LS__OUT(w, ls_buf_append_byte(w->out, '"'));
@@ -112,7 +112,7 @@ static ls_err_t ls__wr_float(ls__wr_t *w, double v, bool single)
     if (isinf(v)) {
         return v > 0 ? ls__wr_quoted(w, "Infinity", 8) : ls__wr_quoted(w, "-Infinity", 9);
     }
-    size_t k = single ? ls__json_fmt_float((float)v, t) : ls__json_fmt_double(v, t);
+    size_t k = single ? ls_text_fmt_float((float)v, t) : ls_text_fmt_double(v, t);
     LS__OUT(w, ls_buf_append(w->out, t, k));
     return LS_OK;
 }
@@ -123,8 +123,8 @@ static ls_err_t ls__wr_decimal(ls__wr_t *w, const ls_column_t *c, size_t i)
     char t[48];
     size_t len;
     switch (c->leaf->store) {
-    case LS_COL_I32: return ls__wr_quoted(w, t, ls__json_fmt_decimal(ls_col_i32(c, i), scale, t));
-    case LS_COL_I64: return ls__wr_quoted(w, t, ls__json_fmt_decimal(ls_col_i64(c, i), scale, t));
+    case LS_COL_I32: return ls__wr_quoted(w, t, ls_text_fmt_decimal(ls_col_i32(c, i), scale, t));
+    case LS_COL_I64: return ls__wr_quoted(w, t, ls_text_fmt_decimal(ls_col_i64(c, i), scale, t));
     case LS_COL_FIXED: return ls__wr_bigdec(w, ls_col_fixed(c, i), c->leaf->width, scale);
     default: {
         const uint8_t *p = ls__json_col_bytes(c, i, &len);
@@ -148,7 +148,7 @@ static ls_err_t ls__wr_bytes(ls__wr_t *w, const ls_column_t *c, size_t i, bool b
         return LS_OK;
     }
     LS__OUT(w, ls_buf_append_byte(w->out, '"'));
-    LS__OUT(w, ls__json_base64_append(w->out, p, len));
+    LS__OUT(w, ls_base64_append(w->out, p, len));
     LS__OUT(w, ls_buf_append_byte(w->out, '"'));
     return LS_OK;
 }
@@ -172,14 +172,14 @@ static ls_err_t ls__wr_value(ls__wr_t *w, const ls_column_t *c, size_t i)
     case LS_TYPE_FLOAT: return ls__wr_float(w, ls_col_float(c, i), true);
     case LS_TYPE_DOUBLE: return ls__wr_float(w, ls_col_double(c, i), false);
     case LS_TYPE_DECIMAL: return ls__wr_decimal(w, c, i);
-    case LS_TYPE_DATE: return ls__wr_quoted(w, t, ls__json_fmt_date(ls_col_i32(c, i), t));
+    case LS_TYPE_DATE: return ls__wr_quoted(w, t, ls_text_fmt_date(ls_col_i32(c, i), t));
     case LS_TYPE_TIMESTAMP:
     case LS_TYPE_TIMESTAMP_NTZ:
         return ls__wr_quoted(
             w, t,
-            ls__json_fmt_timestamp(ls_col_i64(c, i), c->leaf->type->kind == LS_TYPE_TIMESTAMP, t));
-    case LS_TYPE_TIME: return ls__wr_quoted(w, t, ls__json_fmt_time(ls_col_i64(c, i), t));
-    case LS_TYPE_UUID: return ls__wr_quoted(w, t, ls__json_fmt_uuid(ls_col_fixed(c, i), t));
+            ls_text_fmt_timestamp(ls_col_i64(c, i), c->leaf->type->kind == LS_TYPE_TIMESTAMP, t));
+    case LS_TYPE_TIME: return ls__wr_quoted(w, t, ls_text_fmt_time(ls_col_i64(c, i), t));
+    case LS_TYPE_UUID: return ls__wr_quoted(w, t, ls_text_fmt_uuid(ls_col_fixed(c, i), t));
     case LS_TYPE_STRING: return ls__wr_bytes(w, c, i, false);
     default: return ls__wr_bytes(w, c, i, true); /* binary, fixed */
     }
