@@ -948,11 +948,8 @@ static void check_footer_stats(tfile_t *f)
     assert_memory_equal(st->max_value, "\xc3\xa4pfel", 6);
     assert_false(st->has_nan_count); /* only float columns count NaNs */
     st = chunk_stats(f, 1);
-    double mn, mx;
-    memcpy(&mn, st->min_value, 8);
-    memcpy(&mx, st->max_value, 8);
-    assert_true(mn == 0.0 && signbit(mn));
-    assert_true(mx == 2.5);
+    /* a NaN in the chunk: no bounds at all (readers misread bounds next to NaN), the count */
+    assert_false(st->has_min_value || st->has_max_value);
     assert_true(st->has_nan_count);
     assert_int_equal(st->nan_count, 1);
     st = chunk_stats(f, 2);

@@ -465,12 +465,22 @@ static void test_stats_floats(void **state)
     ls__pqw_stats_init(&st);
     ls_pq_stats_t ts;
 
-    /* NaN is skipped and counted; a zero min is written -0.0 */
+    /* NaN is counted, and a chunk holding one gets no bounds at all */
     const double v[4] = {NAN, 0.0, 1.5, NAN};
     ls__pqw_stats_add_fixed(&st, LS_PQW_ORD_F64, (const uint8_t *)v, 4, 8);
     assert_int_equal(st.nan_count, 2);
     assert_int_equal(ls__pqw_stats_to_thrift(&st, LS_PQW_ORD_F64, &lf, true, a, &ts), LS_OK);
+    assert_true(ts.has_null_count && ts.has_nan_count && ts.nan_count == 2);
+    assert_false(ts.has_min_value || ts.has_max_value);
+    ls__pqw_stats_free(&st);
+
+    /* a zero min is written -0.0 */
+    ls__pqw_stats_init(&st);
+    const double v0[2] = {0.0, 1.5};
+    ls__pqw_stats_add_fixed(&st, LS_PQW_ORD_F64, (const uint8_t *)v0, 2, 8);
+    assert_int_equal(ls__pqw_stats_to_thrift(&st, LS_PQW_ORD_F64, &lf, true, a, &ts), LS_OK);
     assert_true(ts.has_min_value && ts.has_max_value && ts.has_null_count);
+    assert_true(ts.has_nan_count && ts.nan_count == 0);
     double mn, mx;
     memcpy(&mn, ts.min_value, 8);
     memcpy(&mx, ts.max_value, 8);

@@ -220,7 +220,7 @@ ls_err_t ls__pqw_stats_add_bytes(ls__pqw_stats_t *s, ls__pqw_ord_t ord, const ui
         return LS_OK;
     }
     size_t imn = 0, imx = 0;
-    uint64_t kmn = ls__prefix(bytes, off[1] - off[0]), kmx = kmn;
+    uint64_t kmn = ls__prefix(bytes + off[0], off[1] - off[0]), kmx = kmn;
     for (size_t i = 1; i < n; i++) {
         const uint8_t *x = bytes + off[i];
         size_t lx = off[i + 1] - off[i];
@@ -433,9 +433,14 @@ ls_err_t ls__pqw_stats_to_thrift(const ls__pqw_stats_t *s, ls__pqw_ord_t ord,
     out->has_null_count = true;
     out->null_count = s->null_count;
     if (leaf->store == LS_COL_FLOAT || leaf->store == LS_COL_DOUBLE) {
-        /* NaNs are left out of min/max; the count tells readers they exist */
         out->has_nan_count = true;
         out->nan_count = s->nan_count;
+        /* NaN is outside min/max per the spec, but readers such as DuckDB assume max bounds
+         * NaN and skip row groups holding it; omitting the bounds (as parquet-mr does) is
+         * always safe, a bound a reader misreads loses rows */
+        if (s->nan_count > 0) {
+            with_minmax = false;
+        }
     }
     if (!with_minmax || !s->has_minmax) {
         return LS_OK;
