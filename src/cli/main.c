@@ -18,6 +18,8 @@ typedef struct ls_cli_group_s {
 
 static const ls_cli_group_t ls__groups[] = {
     {"parquet", ls_cli_parquet_main, "inspect Parquet files and convert NDJSON to Parquet"},
+    {"load", ls_cli_load_main, "append NDJSON to a Delta table (local or s3://), creating it"},
+    {"table", ls_cli_table_main, "inspect a Delta table: info, history, files, scan, checkpoint"},
     {"demo", ls_cli_demo_main, "generate events and write them as Parquet, then show how to look"},
 };
 

@@ -22,19 +22,7 @@
 /* stdio buffer of the output file: few, large write(2) calls. */
 #define LS__OUT_BUF_BYTES ((size_t)1 << 20)
 
-/* A stream cut into windows of whole lines. */
-typedef struct ls_lines_s {
-    FILE *in;
-    FILE *spool; /* when set, every byte read is copied here (stdin + inference) */
-    const char *name;
-    char *buf;
-    size_t cap, end; /* buf[0, end) holds unread input */
-    bool eof;
-    uint64_t line_no; /* number of the line at buf[0] */
-    uint64_t bytes;   /* bytes read from `in` */
-} ls_lines_t;
-
-static ls_err_t ls__lines_init(ls_lines_t *lr, FILE *in, const char *name, ls_error_t *err)
+ls_err_t ls_cli_lines_init(ls_cli_lines_t *lr, FILE *in, const char *name, ls_error_t *err)
 {
     memset(lr, 0, sizeof(*lr));
     lr->in = in;
@@ -48,7 +36,7 @@ static ls_err_t ls__lines_init(ls_lines_t *lr, FILE *in, const char *name, ls_er
     return LS_OK;
 }
 
-static ls_err_t ls__lines_fill(ls_lines_t *lr, ls_error_t *err)
+static ls_err_t ls__lines_fill(ls_cli_lines_t *lr, ls_error_t *err)
 {
     while (!lr->eof && lr->end < lr->cap) {
         size_t n = fread(lr->buf + lr->end, 1, lr->cap - lr->end, lr->in);
@@ -74,7 +62,7 @@ static ls_err_t ls__lines_fill(ls_lines_t *lr, ls_error_t *err)
  * The next window: *len bytes at lr->buf ending after a newline (or at end of input).
  * *len == 0 at the end. A line longer than the window is an error naming its number.
  */
-static ls_err_t ls__lines_next(ls_lines_t *lr, size_t *len, ls_error_t *err)
+ls_err_t ls_cli_lines_next(ls_cli_lines_t *lr, size_t *len, ls_error_t *err)
 {
     LS_TRY(ls__lines_fill(lr, err));
     if (lr->eof) {
@@ -91,14 +79,14 @@ static ls_err_t ls__lines_next(ls_lines_t *lr, size_t *len, ls_error_t *err)
 }
 
 /* Drop the first @p n bytes of the window (which the caller has fully processed). */
-static void ls__lines_consume(ls_lines_t *lr, size_t n, uint64_t lines)
+void ls_cli_lines_consume(ls_cli_lines_t *lr, size_t n, uint64_t lines)
 {
     memmove(lr->buf, lr->buf + n, lr->end - n);
     lr->end -= n;
     lr->line_no += lines;
 }
 
-static uint64_t ls__count_lines(const char *p, size_t n)
+uint64_t ls_cli_count_lines(const char *p, size_t n)
 {
     uint64_t c = 0;
     const char *end = p + n;
@@ -109,7 +97,7 @@ static uint64_t ls__count_lines(const char *p, size_t n)
     return c;
 }
 
-static bool ls__blank(const char *p, size_t n)
+bool ls_cli_blank(const char *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r') {
@@ -122,7 +110,7 @@ static bool ls__blank(const char *p, size_t n)
 /* ------------------------------------------------------------ inference pass */
 
 /* Widen @p inf with every line of one window (*lines of them); bad lines fail unless skipped. */
-static ls_err_t ls__infer_window(ls_json_infer_t *inf, const ls_lines_t *lr, size_t len,
+static ls_err_t ls__infer_window(ls_json_infer_t *inf, const ls_cli_lines_t *lr, size_t len,
                                  bool skip_bad, uint64_t *records, uint64_t *lines, ls_error_t *err)
 {
     const char *p = lr->buf, *end = lr->buf + len;
@@ -130,7 +118,7 @@ static ls_err_t ls__infer_window(ls_json_infer_t *inf, const ls_lines_t *lr, siz
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        if (!ls__blank(p, n)) {
+        if (!ls_cli_blank(p, n)) {
             ls_err_t rc = ls_json_infer_record(inf, p, n, err);
             if (rc == LS_OK) {
                 (*records)++;
@@ -145,38 +133,51 @@ static ls_err_t ls__infer_window(ls_json_infer_t *inf, const ls_lines_t *lr, siz
     return LS_OK;
 }
 
-static ls_err_t ls__infer(ls_lines_t *lr, bool skip_bad, ls_type_t **out, ls_error_t *err)
+/* Widen @p inf with every record of @p lr; *records counts them. */
+static ls_err_t ls__infer_feed(ls_json_infer_t *inf, ls_cli_lines_t *lr, bool skip_bad,
+                               uint64_t *records, ls_error_t *err)
+{
+    for (;;) {
+        size_t len = 0;
+        uint64_t lines = 0;
+        LS_TRY(ls_cli_lines_next(lr, &len, err));
+        if (len == 0) {
+            return LS_OK;
+        }
+        LS_TRY(ls__infer_window(inf, lr, len, skip_bad, records, &lines, err));
+        ls_cli_lines_consume(lr, len, lines);
+    }
+}
+
+ls_err_t ls_cli_infer_result(ls_json_infer_t *inf, uint64_t records, const char *name,
+                             ls_type_t **out, ls_error_t *err)
+{
+    if (records == 0) {
+        return ls_error_set(err, LS_ERR_INVALID_ARG,
+                            "%s: no records to infer a schema from (give --schema)", name);
+    }
+    *out = ls_json_infer_result(inf, err);
+    if (*out == NULL) {
+        return err->code != LS_OK ? err->code : ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    }
+    if ((*out)->nfields == 0) {
+        ls_type_free(*out);
+        *out = NULL;
+        return ls_error_set(err, LS_ERR_INVALID_ARG, "%s: the records have no fields", name);
+    }
+    return LS_OK;
+}
+
+static ls_err_t ls__infer(ls_cli_lines_t *lr, bool skip_bad, ls_type_t **out, ls_error_t *err)
 {
     ls_json_infer_t *inf = ls_json_infer_new();
     if (inf == NULL) {
         return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
     }
-    ls_err_t rc = LS_OK;
     uint64_t records = 0;
-    for (;;) {
-        size_t len = 0;
-        uint64_t lines = 0;
-        rc = ls__lines_next(lr, &len, err);
-        if (rc != LS_OK || len == 0) {
-            break;
-        }
-        rc = ls__infer_window(inf, lr, len, skip_bad, &records, &lines, err);
-        if (rc != LS_OK) {
-            break;
-        }
-        ls__lines_consume(lr, len, lines);
-    }
-    if (rc == LS_OK && records == 0) {
-        rc = ls_error_set(err, LS_ERR_INVALID_ARG,
-                          "%s: no records to infer a schema from (give --schema)", lr->name);
-    }
+    ls_err_t rc = ls__infer_feed(inf, lr, skip_bad, &records, err);
     if (rc == LS_OK) {
-        *out = ls_json_infer_result(inf, err);
-        if (*out == NULL) {
-            rc = err->code != LS_OK ? err->code : ls_error_set(err, LS_ERR_NOMEM, "out of memory");
-        } else if ((*out)->nfields == 0) {
-            rc = ls_error_set(err, LS_ERR_INVALID_ARG, "%s: the records have no fields", lr->name);
-        }
+        rc = ls_cli_infer_result(inf, records, lr->name, out, err);
     }
     ls_json_infer_free(inf);
     return rc;
@@ -270,7 +271,7 @@ static ls_err_t ls__decode_region(ls_conv_t *c, const char *p, size_t len, uint6
 }
 
 /* Decode one window of whole lines; *lines receives how many lines it held. */
-static ls_err_t ls__decode_window(ls_conv_t *c, const ls_lines_t *lr, size_t len, uint64_t *lines,
+static ls_err_t ls__decode_window(ls_conv_t *c, const ls_cli_lines_t *lr, size_t len, uint64_t *lines,
                                   ls_error_t *err)
 {
     size_t pos = 0;
@@ -283,7 +284,7 @@ static ls_err_t ls__decode_window(ls_conv_t *c, const ls_lines_t *lr, size_t len
         }
         size_t used = 0;
         LS_TRY(ls__decode_region(c, lr->buf + pos, n, line, &used, err));
-        line += ls__count_lines(lr->buf + pos, used);
+        line += ls_cli_count_lines(lr->buf + pos, used);
         pos += used;
         if (limit > 0 && c->rg_rows >= limit) {
             LS_TRY(ls__drain(c, err));
@@ -295,24 +296,24 @@ static ls_err_t ls__decode_window(ls_conv_t *c, const ls_lines_t *lr, size_t len
     return LS_OK;
 }
 
-static ls_err_t ls__decode_all(ls_conv_t *c, ls_lines_t *lr, ls_error_t *err)
+static ls_err_t ls__decode_all(ls_conv_t *c, ls_cli_lines_t *lr, ls_error_t *err)
 {
     for (;;) {
         size_t len = 0;
         uint64_t lines = 0;
-        LS_TRY(ls__lines_next(lr, &len, err));
+        LS_TRY(ls_cli_lines_next(lr, &len, err));
         if (len == 0) {
             break;
         }
         LS_TRY(ls__decode_window(c, lr, len, &lines, err));
-        ls__lines_consume(lr, len, lines);
+        ls_cli_lines_consume(lr, len, lines);
     }
     return ls__drain(c, err);
 }
 
 /* ------------------------------------------------------------ files */
 
-static ls_err_t ls__open_input(const char *path, FILE **out, ls_error_t *err)
+ls_err_t ls_cli_open_input(const char *path, FILE **out, ls_error_t *err)
 {
     if (strcmp(path, "-") == 0) {
         *out = stdin;
@@ -365,9 +366,7 @@ void ls_cli_convert_opts_init(ls_cli_convert_opts_t *o)
     o->fsync = true;
 }
 
-/* Inference pass over the input; afterwards @p lr is rewound to the first byte. */
-static ls_err_t ls__infer_pass(const ls_cli_convert_opts_t *o, ls_lines_t *lr, FILE **spool,
-                               ls_type_t **schema, ls_error_t *err)
+ls_err_t ls_cli_lines_spool_start(ls_cli_lines_t *lr, FILE **spool, ls_error_t *err)
 {
     struct stat sb;
     bool seekable = fstat(fileno(lr->in), &sb) == 0 && S_ISREG(sb.st_mode);
@@ -375,21 +374,26 @@ static ls_err_t ls__infer_pass(const ls_cli_convert_opts_t *o, ls_lines_t *lr, F
         *spool = tmpfile();
         if (*spool == NULL) {
             return ls_error_set(err, LS_ERR_IO, "cannot create a temporary file to hold %s: %s",
-                                o->input, strerror(errno));
+                                lr->name, strerror(errno));
         }
         lr->spool = *spool;
     }
-    LS_TRY(ls__infer(lr, o->skip_bad, schema, err));
-    if (*spool != NULL) {
-        if (fflush(*spool) != 0) {
+    return LS_OK;
+}
+
+/* After an inference pass: go back to the first byte (of @p spool when set). */
+static ls_err_t ls__lines_rewind(ls_cli_lines_t *lr, FILE *spool, ls_error_t *err)
+{
+    if (spool != NULL) {
+        if (fflush(spool) != 0) {
             return ls_error_set(err, LS_ERR_IO, "%s: cannot spool to a temporary file: %s",
-                                o->input, strerror(errno));
+                                lr->name, strerror(errno));
         }
-        lr->in = *spool;
+        lr->in = spool;
         lr->spool = NULL;
     }
     if (fseek(lr->in, 0, SEEK_SET) != 0) {
-        return ls_error_set(err, LS_ERR_IO, "%s: cannot re-read the input: %s", o->input,
+        return ls_error_set(err, LS_ERR_IO, "%s: cannot re-read the input: %s", lr->name,
                             strerror(errno));
     }
     lr->end = 0;
@@ -397,6 +401,15 @@ static ls_err_t ls__infer_pass(const ls_cli_convert_opts_t *o, ls_lines_t *lr, F
     lr->line_no = 1;
     lr->bytes = 0;
     return LS_OK;
+}
+
+/* Inference pass over the input; afterwards @p lr is rewound to the first byte. */
+static ls_err_t ls__infer_pass(const ls_cli_convert_opts_t *o, ls_cli_lines_t *lr, FILE **spool,
+                               ls_type_t **schema, ls_error_t *err)
+{
+    LS_TRY(ls_cli_lines_spool_start(lr, spool, err));
+    LS_TRY(ls__infer(lr, o->skip_bad, schema, err));
+    return ls__lines_rewind(lr, *spool, err);
 }
 
 /* Layout, decoder, batch, temporary file and writer for @p schema. */
@@ -432,7 +445,7 @@ static ls_err_t ls__setup(ls_conv_t *c, const ls_type_t *schema, bool inferred,
     return LS_OK;
 }
 
-static ls_err_t ls__run(ls_conv_t *c, ls_lines_t *lr, FILE **out, const char *tmp, ls_error_t *err)
+static ls_err_t ls__run(ls_conv_t *c, ls_cli_lines_t *lr, FILE **out, const char *tmp, ls_error_t *err)
 {
     ls_err_t rc = ls__decode_all(c, lr, err);
     if (rc == LS_OK) {
@@ -458,7 +471,7 @@ ls_err_t ls_cli_convert(const ls_cli_convert_opts_t *o, ls_cli_convert_stats_t *
     double t0 = ls_cli_now();
     memset(st, 0, sizeof(*st));
     ls_conv_t c = {.o = o, .st = st};
-    ls_lines_t lr = {0};
+    ls_cli_lines_t lr = {0};
     FILE *in = NULL, *spool = NULL, *out = NULL;
     ls_type_t *inferred = NULL;
     ls_layout_t *layout = NULL;
@@ -467,9 +480,9 @@ ls_err_t ls_cli_convert(const ls_cli_convert_opts_t *o, ls_cli_convert_stats_t *
     ls_err_t rc = tmp ? LS_OK : ls_error_set(err, LS_ERR_NOMEM, "out of memory");
     if (rc == LS_OK) {
         snprintf(tmp, tlen, "%s.tmp", o->output);
-        rc = ls__open_input(o->input, &in, err);
+        rc = ls_cli_open_input(o->input, &in, err);
     }
-    rc = rc == LS_OK ? ls__lines_init(&lr, in, o->input, err) : rc;
+    rc = rc == LS_OK ? ls_cli_lines_init(&lr, in, o->input, err) : rc;
     if (rc == LS_OK && o->schema == NULL) {
         st->inferred = true;
         rc = ls__infer_pass(o, &lr, &spool, &inferred, err);

@@ -8,6 +8,8 @@
  * row group, whatever the input size. Standard input is spooled to an unlinked
  * temporary file when the schema must be inferred (inference needs a second pass).
  *
+ * The line windows and the inference pass are shared with `lakesink load` (cmd_load.c).
+ *
  * Ownership: every pointer in the options is borrowed for the duration of the call.
  */
 #ifndef LS_CLI_NDJSON_CONVERT_H
@@ -18,6 +20,7 @@
 #include <stdio.h>
 
 #include "lakesink/error.h"
+#include "lakesink/json.h"
 #include "lakesink/parquet.h"
 #include "lakesink/schema.h"
 
@@ -56,5 +59,43 @@ void ls_cli_convert_opts_init(ls_cli_convert_opts_t *o);
  */
 ls_err_t ls_cli_convert(const ls_cli_convert_opts_t *o, ls_cli_convert_stats_t *st,
                         ls_error_t *err);
+
+/* ------------------------------------------------------------ shared pieces */
+
+/* A stream cut into windows of whole lines (32 MiB; a longer line is an error). */
+typedef struct ls_cli_lines_s {
+    FILE *in;         /* borrowed */
+    FILE *spool;      /* when set, every byte read is copied here (stdin + inference) */
+    const char *name; /* borrowed, for messages */
+    char *buf;        /* owned: ls_free it when done */
+    size_t cap, end;  /* buf[0, end) holds unread input */
+    bool eof;
+    uint64_t line_no; /* number of the line at buf[0] */
+    uint64_t bytes;   /* bytes read from `in` */
+} ls_cli_lines_t;
+
+/** @brief Open @p path for reading ("-" = stdin, not to be closed). */
+ls_err_t ls_cli_open_input(const char *path, FILE **out, ls_error_t *err);
+/** @brief Start cutting @p in (borrowed) into windows; allocates lr->buf. */
+ls_err_t ls_cli_lines_init(ls_cli_lines_t *lr, FILE *in, const char *name, ls_error_t *err);
+/**
+ * @brief The next window: *len bytes at lr->buf ending after a newline (or at end of
+ * input); *len == 0 at the end.
+ */
+ls_err_t ls_cli_lines_next(ls_cli_lines_t *lr, size_t *len, ls_error_t *err);
+/** @brief Drop the first @p n bytes (holding @p lines lines) of the window. */
+void ls_cli_lines_consume(ls_cli_lines_t *lr, size_t n, uint64_t lines);
+/** @brief Newlines in [p, p+n). */
+uint64_t ls_cli_count_lines(const char *p, size_t n);
+/** @brief Whether [p, p+n) holds only spaces, tabs and CRs. */
+bool ls_cli_blank(const char *p, size_t n);
+/**
+ * @brief Before an inference pass: when lr->in cannot be re-read (a pipe), copy what is
+ * read into a new temporary file *spool (caller fcloses it).
+ */
+ls_err_t ls_cli_lines_spool_start(ls_cli_lines_t *lr, FILE **spool, ls_error_t *err);
+/** @brief The inferred schema (caller owns *out); an error when nothing was seen. */
+ls_err_t ls_cli_infer_result(ls_json_infer_t *inf, uint64_t records, const char *name,
+                             ls_type_t **out, ls_error_t *err);
 
 #endif

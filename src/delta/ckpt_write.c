@@ -522,6 +522,8 @@ ls_err_t ls_delta_checkpoint_write(const ls_delta_snapshot_t *s, int64_t now_ms,
     if (s->broken || s->version < 0 || s->protocol == NULL || s->metadata == NULL) {
         return ls_error_set(err, LS_ERR_STATE, "cannot checkpoint an incomplete snapshot");
     }
+    /* a checkpoint is a write: it must understand every action and feature it carries over */
+    LS_TRY(ls_delta_check_write(s, err));
     if (ls__delta_is_true(ls_delta_snapshot_config(s, "delta.checkpoint.writeStatsAsStruct"))) {
         return ls_error_set(err, LS_ERR_UNSUPPORTED,
                             "delta.checkpoint.writeStatsAsStruct=true: "

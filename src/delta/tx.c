@@ -701,11 +701,13 @@ static ls_err_t ls__attempts(ls_delta_tx_t *tx, ls_delta_commit_result_t *res, l
         if (rc != LS_ERR_EXISTS) {
             return rc;
         }
+        /* back off first, then catch up and retry at once: catching up before the sleep
+         * would retry a version another writer has likely taken meanwhile */
+        ls__delta_sleep_ms(ls__backoff(tx, attempt));
         LS_TRY(ls__catch_up(tx, err));
         if (tx->n_fenced > 0) {
             return ls__fenced_error(tx, err);
         }
-        ls__delta_sleep_ms(ls__backoff(tx, attempt));
     }
     ls_error_set(err, LS_ERR_CONFLICT,
                  "Delta commit gave up after %u attempts: other writers "

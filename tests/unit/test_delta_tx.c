@@ -673,6 +673,18 @@ static void gate_case(fx_t *f, const char *protocol, const char *conf, const cha
     ls_delta_tx_t *tx = NULL;
     assert_int_equal(ls_delta_tx_new(s, NULL, &tx, &err), want_write);
     ls_delta_tx_free(tx);
+    /* a checkpoint is a write too: refused exactly where commits are (regression) */
+    ls_delta_checkpoint_info_t ci;
+    ls_err_t c = ls_delta_checkpoint_write(s, 0, &ci, &err);
+    if ((c == LS_OK) != (want_write == LS_OK)) {
+        fail_msg("checkpoint %s %s: %s '%s'", protocol, conf, ls_err_name(c), err.msg);
+    }
+    if (c == LS_OK) { /* the next case rewrites version 0: drop the checkpoint of this one */
+        assert_int_equal(ls_store_del(f->st, "_delta_log/00000000000000000000.checkpoint.parquet",
+                                      &err),
+                         LS_OK);
+        assert_int_equal(ls_store_del(f->st, "_delta_log/_last_checkpoint", &err), LS_OK);
+    }
     ls_delta_snapshot_free(s);
 }
 
