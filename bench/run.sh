@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench`: NDJSON → Parquet (zstd) throughput of lakesink against DuckDB, measured in
 # the same run on the same data, alternating runs (RUNS of each, default 3), reporting
-# medians and the ratio to DuckDB. Usage: bench/run.sh [BUILD_DIR]
+# medians and the ratio to DuckDB: `lakesink parquet write` (one file) and `lakesink load`
+# (a Delta table partitioned by event_type, one commit). Usage: bench/run.sh [BUILD_DIR]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$(cd "${1:-$root/build}" && pwd)"
@@ -46,6 +47,12 @@ for i in $(seq 1 "$runs"); do
     add "lakesink parquet write (schema given)" "$(field seconds <"$data/out.json")" "$r" ls.parquet
     r=$(rss_of "$ls_bin" parquet write "$data/ls_inf.parquet" "$in" --codec zstd)
     add "lakesink parquet write (schema inferred)" "$(field seconds <"$data/out.json")" "$r" ls_inf.parquet
+    for t in 1 2; do
+        rm -rf "$data/table$t"
+        r=$(rss_of "$ls_bin" load "$data/table$t" "$in" --schema "$schema" --partition-by event_type \
+            --codec zstd --threads "$t")
+        add "lakesink load (Delta, partitioned), threads=$t" "$(field seconds <"$data/out.json")" "$r" "table$t"
+    done
     r=$(rss_of "$bench_bin" encode "$in" "$schema" "$data/enc.parquet" 1)
     add "lakesink encode only (pre-decoded batches)" "$(field seconds <"$data/out.json")" "$r" enc.parquet
     if [ "$have_duckdb" = 1 ]; then
@@ -66,17 +73,22 @@ if [ "$have_duckdb" = 1 ]; then
     ref2=$(med "DuckDB COPY read_json, threads=2")
 fi
 ratio() { [ -n "$1" ] && awk -v r="$1" -v m="$2" 'BEGIN {printf "%.2fx", r/m}' || echo "-"; }
-printf '%-44s %8s %10s %7s %7s %7s %9s %9s\n' "what" "seconds" "events/s" "MB/s" "RSS MB" "out MB" \
+printf '%-46s %8s %10s %7s %7s %7s %9s %9s\n' "what" "seconds" "events/s" "MB/s" "RSS MB" "out MB" \
     "vs DDB 1t" "vs DDB 2t"
 for k in "lakesink parquet write (schema given)" "lakesink parquet write (schema inferred)" \
+         "lakesink load (Delta, partitioned), threads=1" "lakesink load (Delta, partitioned), threads=2" \
          "lakesink encode only (pre-decoded batches)" "DuckDB COPY read_json, threads=1" \
          "DuckDB COPY read_json, threads=2"; do
     [ -n "${secs[$k]:-}" ] || continue
     m=$(med "$k")
-    out=$(wc -c <"$data/${outf[$k]}" | tr -d ' ')
+    if [ -d "$data/${outf[$k]}" ]; then
+        out=$(du -sb "$data/${outf[$k]}" | cut -f1)
+    else
+        out=$(wc -c <"$data/${outf[$k]}" | tr -d ' ')
+    fi
     awk -v k="$k" -v m="$m" -v n="$events" -v b="$bytes" -v rs="${rss[$k]}" -v o="$out" \
         -v r1="$(ratio "$ref1" "$m")" -v r2="$(ratio "$ref2" "$m")" \
-        'BEGIN {printf "%-44s %8.3f %10.0f %7.1f %7s %7.1f %9s %9s\n", k, m, n/m, b/1e6/m, rs, o/1e6, r1, r2}'
+        'BEGIN {printf "%-46s %8.3f %10.0f %7.1f %7s %7.1f %9s %9s\n", k, m, n/m, b/1e6/m, rs, o/1e6, r1, r2}'
 done
 echo "(MB/s = NDJSON input bytes / seconds; RSS = peak resident set of the process (GNU time);"
 echo " lakesink seconds are its own summary's (open to rename, fsync included); DuckDB's are the COPY alone)"
