@@ -24,6 +24,7 @@
 
 #include "lakesink/buf.h"
 #include "lakesink/columnar.h"
+#include "lakesink/json.h"
 #include "lakesink/error.h"
 #include "lakesink/parquet.h"
 #include "lakesink/schema.h"
@@ -62,6 +63,34 @@ ls_err_t ls_table_stats_opts_set(ls_table_stats_opts_t *o, const char *key, cons
  * Per-leaf statistics source: returns the statistics of leaf @p leaf (an index into the
  * layout's leaves) or NULL when unknown. The Parquet writer is one such source.
  */
+/* One column's statistics read back from an add action's stats JSON. */
+typedef struct ls_table_col_stats_s {
+    const char *path;                 /* dotted column path ("a.b"); arena */
+    const ls_json_value_t *min, *max; /* JSON scalars, NULL when absent; arena */
+    bool has_null_count;
+    int64_t null_count;
+} ls_table_col_stats_t;
+
+/* A data file's statistics: what data skipping and `table info` need. */
+typedef struct ls_table_file_stats_s {
+    bool has_num_records;
+    int64_t num_records;
+    bool has_tight_bounds;
+    bool tight_bounds;
+    size_t ncols;
+    ls_table_col_stats_t *cols; /* sorted by path; arena */
+} ls_table_file_stats_t;
+
+/**
+ * @brief Parse the stats JSON of an add action (numRecords, minValues, maxValues,
+ * nullCount nested like the schema, tightBounds). Columns of the three maps are merged by
+ * path. Untrusted input: a wrong shape (a negative or non-integer count, a nested value
+ * where a leaf belongs, more than 100,000 columns) is LS_ERR_PARSE naming the path;
+ * unknown keys are ignored. Everything lives in @p arena.
+ */
+ls_err_t ls_table_stats_parse(const char *json, size_t len, ls_arena_t *arena,
+                              ls_table_file_stats_t *out, ls_error_t *err);
+
 typedef const ls_pq_leaf_stats_t *(*ls_table_leaf_stats_fn)(void *ctx, size_t leaf);
 
 /** @brief Adapter for ls_table_stats_json: @p writer is an ls_pq_writer_t *. */

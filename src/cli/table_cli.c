@@ -124,16 +124,13 @@ bool ls_cli_stats_num_records(const char *stats, int64_t *n)
     if (a == NULL) {
         return false;
     }
-    ls_json_value_t *root = NULL;
+    ls_table_file_stats_t st;
     ls_error_t err;
     ls_error_clear(&err);
-    bool ok = false;
-    if (ls_json_parse(stats, strlen(stats), a, &root, &err) == LS_OK) {
-        const ls_json_value_t *v = ls_json_get(root, "numRecords");
-        if (v != NULL && v->kind == LS_JSON_NUMBER && v->is_int) {
-            *n = v->i64;
-            ok = true;
-        }
+    bool ok = ls_table_stats_parse(stats, strlen(stats), a, &st, &err) == LS_OK &&
+              st.has_num_records;
+    if (ok) {
+        *n = st.num_records;
     }
     ls_arena_free(a);
     return ok;

@@ -724,6 +724,79 @@ static void test_stats_alloc_failures(void **state)
     ls_layout_free(l);
 }
 
+/* Stats read back: maps merged by path, nesting flattened, shapes checked. */
+static void test_stats_parse(void **state)
+{
+    (void)state;
+    ls_arena_t *a = ls_arena_new(4096, 0);
+    ls_error_t err;
+    ls_table_file_stats_t st;
+    const char *ok = "{\"numRecords\":3,\"minValues\":{\"id\":1,\"s\":{\"x\":\"a\"}},"
+                     "\"maxValues\":{\"id\":9,\"s\":{\"x\":\"z\"}},\"nullCount\":{\"id\":0,"
+                     "\"s\":{\"x\":2},\"tags\":1},\"tightBounds\":true,\"future\":[1]}";
+    assert_int_equal(ls_table_stats_parse(ok, strlen(ok), a, &st, &err), LS_OK);
+    assert_true(st.has_num_records && st.num_records == 3);
+    assert_true(st.has_tight_bounds && st.tight_bounds);
+    assert_int_equal(st.ncols, 3);
+    assert_string_equal(st.cols[0].path, "id");
+    assert_int_equal(st.cols[0].min->i64, 1);
+    assert_int_equal(st.cols[0].max->i64, 9);
+    assert_true(st.cols[0].has_null_count && st.cols[0].null_count == 0);
+    assert_string_equal(st.cols[1].path, "s.x");
+    assert_string_equal(st.cols[1].min->str, "a");
+    assert_int_equal(st.cols[1].null_count, 2);
+    assert_string_equal(st.cols[2].path, "tags");
+    assert_null(st.cols[2].min);
+    assert_int_equal(st.cols[2].null_count, 1);
+    assert_int_equal(ls_table_stats_parse("{}", 2, a, &st, &err), LS_OK);
+    assert_false(st.has_num_records);
+    assert_int_equal(st.ncols, 0);
+    static const char *const bad[] = {
+        "[]", "{\"numRecords\":-1}", "{\"numRecords\":1.5}", "{\"nullCount\":{\"a\":\"x\"}}",
+        "{\"nullCount\":{\"a\":-2}}", "{\"minValues\":[1]}", "{\"maxValues\":{\"a\":[1]}}",
+        "{\"minValues\":{\"a.b\":1,\"a\":{\"b\":2}}}", "{\"numRecords\":", ""};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        if (ls_table_stats_parse(bad[i], strlen(bad[i]), a, &st, &err) != LS_ERR_PARSE) {
+            fail_msg("accepted %s", bad[i]);
+        }
+    }
+    ls_arena_free(a);
+}
+
+/* Every stats string Spark wrote in the reference tables parses, with its numRecords. */
+static void test_stats_parse_reference(void **state)
+{
+    (void)state;
+    LS_REQUIRE_TESTDATA("delta-stats/stats-writing-all-types");
+    char cmd[4200];
+    snprintf(cmd, sizeof(cmd), "cat %s/delta/_delta_log/*.json",
+             ls_test_data("delta-stats/stats-writing-all-types"));
+    FILE *f = popen(cmd, "r");
+    assert_non_null(f);
+    char line[65536];
+    int parsed = 0;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        ls_arena_t *a = ls_arena_new(4096, 0);
+        ls_json_value_t *v;
+        ls_error_t err;
+        const ls_json_value_t *add, *stats;
+        if (ls_json_parse(line, strlen(line), a, &v, &err) == LS_OK &&
+            (add = ls_json_get(v, "add")) != NULL && (stats = ls_json_get(add, "stats")) != NULL &&
+            stats->kind == LS_JSON_STRING) {
+            ls_table_file_stats_t st;
+            if (ls_table_stats_parse(stats->str, stats->len, a, &st, &err) != LS_OK) {
+                fail_msg("%s: %s", stats->str, err.msg);
+            }
+            assert_true(st.has_num_records && st.num_records > 0);
+            assert_true(st.ncols > 10);
+            parsed++;
+        }
+        ls_arena_free(a);
+    }
+    pclose(f);
+    assert_true(parsed > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -737,6 +810,8 @@ int main(void)
         cmocka_unit_test(test_opts_from_config),
         cmocka_unit_test(test_null_counts_nested),
         cmocka_unit_test(test_stats_alloc_failures),
+        cmocka_unit_test(test_stats_parse),
+        cmocka_unit_test(test_stats_parse_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
