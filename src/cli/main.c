@@ -20,6 +20,8 @@ static const ls_cli_group_t ls__groups[] = {
     {"parquet", ls_cli_parquet_main, "inspect Parquet files and convert NDJSON to Parquet"},
     {"load", ls_cli_load_main, "append NDJSON to a Delta table (local or s3://), creating it"},
     {"table", ls_cli_table_main, "inspect a Delta table: info, history, files, scan, checkpoint"},
+    {"broker", ls_cli_broker_main, "run a local Kafka-protocol broker for development and tests"},
+    {"produce", ls_cli_produce_main, "send generated events or NDJSON lines to a Kafka topic"},
     {"demo", ls_cli_demo_main, "generate events and write them as Parquet, then show how to look"},
 };
 
