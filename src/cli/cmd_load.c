@@ -3,8 +3,9 @@
  * in exactly one data commit. Resolves the schema (the table's, evolved additively by new
  * input columns; or --schema / inferred for a new table), decodes windows of whole lines
  * (CSV: whole records) in N worker threads (each with its own decoder, batch and
- * per-partition writers, see load_files.c), then creates the table when absent, commits the
- * add actions and writes a checkpoint when the policy says so.
+ * per-partition writers, see load_files.c; each worker also closes its own files at the
+ * end, in parallel), then creates the table when absent, commits the add actions and
+ * writes a checkpoint when the policy says so.
  *
  * Not responsible for: JSON decoding, Parquet encoding, stats, the log protocol (the
  * library modules), or the file writers (load_files.c).
@@ -30,7 +31,10 @@
 
 #define LS__MAX_PCOLS 32
 #define LS__SCHEMA_MAX_BYTES ((size_t)16 << 20)
-#define LS__BATCH_BYTES ((size_t)32 << 20)
+/* Batches are small so that partition splits reuse heap memory and the workers' final
+ * drains are short; one record larger than that gets a batch of up to LS__BATCH_BIG. */
+#define LS__BATCH_BYTES ((size_t)4 << 20)
+#define LS__BATCH_BIG ((size_t)32 << 20)
 #define LS__BATCH_MIN ((uint64_t)256 << 10)
 #define LS__RG_MAX ((uint64_t)64 << 20) /* row group cap: memory per open file */
 #define LS__REPORT_MAX ((size_t)1 << 20) /* skipped-line messages held per worker */
@@ -99,6 +103,7 @@ typedef struct ls__worker_s {
     ls_json_decoder_t *dec;
     ls_csv_decoder_t *csv; /* CSV: made for each input (each has its own header) */
     ls_batch_t *batch;
+    size_t batch_cap; /* the usual cap of batch (a larger record raises it for one drain) */
     ls_cli_files_t fs;
     /* the slice of the current window */
     const char *input, *data;
@@ -106,6 +111,8 @@ typedef struct ls__worker_s {
     uint64_t first_line;
     ls_buf_t report;
     uint64_t bad;
+    bool retry;        /* a record outgrew the usual batch: retry it in a larger one */
+    size_t retry_at;   /* ... at this byte offset of the decode call's input */
     uint64_t bad_line; /* fail mode: the line that stopped this worker */
     ls_error_t bad_why;
     ls_err_t rc;
@@ -143,7 +150,12 @@ static const char *ls__strip_line(const char *msg, size_t line_no)
 static ls_err_t ls__on_bad(void *ctx, size_t line_no, size_t byte_offset, const ls_error_t *why)
 {
     ls__worker_t *w = ctx;
-    (void)byte_offset;
+    if (why->code == LS_ERR_LIMIT && w->batch->nrows == 0 &&
+        w->batch->max_bytes < LS__BATCH_BIG) { /* not the record's fault yet: see ls__slice */
+        w->retry = true;
+        w->retry_at = byte_offset;
+        return LS_ERR_LIMIT;
+    }
     if (!w->L->skip_bad) {
         w->bad_line = line_no;
         w->bad_why = *why;
@@ -176,7 +188,31 @@ static ls_err_t ls__drain(ls__worker_t *w, ls_error_t *err)
         ls_table_split_free(sp);
     }
     ls_batch_reset(w->batch);
+    if (rc == LS_OK && w->batch->max_bytes > w->batch_cap) { /* back to the usual size */
+        ls_batch_t *b = ls_batch_new(w->L->layout, w->batch_cap);
+        if (b == NULL) {
+            return ls__nomem(err);
+        }
+        ls_batch_free(w->batch);
+        w->batch = b;
+    }
     return rc;
+}
+
+/* A record too large for an empty batch of the usual cap: one batch of LS__BATCH_BIG. */
+static ls_err_t ls__big_batch(ls__worker_t *w, uint64_t line, ls_error_t *err)
+{
+    if (w->batch->max_bytes >= LS__BATCH_BIG) {
+        return ls_error_set(err, LS_ERR_LIMIT, "%s:%llu: record does not fit in a batch",
+                            w->input, (unsigned long long)line);
+    }
+    ls_batch_t *b = ls_batch_new(w->L->layout, LS__BATCH_BIG);
+    if (b == NULL) {
+        return ls__nomem(err);
+    }
+    ls_batch_free(w->batch);
+    w->batch = b;
+    return LS_OK;
 }
 
 static ls_err_t ls__slice(ls__worker_t *w, ls_error_t *err)
@@ -190,12 +226,19 @@ static ls_err_t ls__slice(ls__worker_t *w, ls_error_t *err)
                              : ls_json_decode_ndjson(w->dec, w->batch, w->data + pos,
                                                      w->len - pos, (size_t)line, ls__on_bad, w,
                                                      &used, err);
+        if (w->retry) { /* resume at the record that did not fit, in a larger batch */
+            w->retry = false;
+            line += ls_cli_count_lines(w->data + pos, w->retry_at);
+            pos += w->retry_at;
+            LS_TRY(ls__big_batch(w, line, err));
+            continue;
+        }
         line += ls_cli_count_lines(w->data + pos, used);
         pos += used;
         if (rc == LS_ERR_LIMIT && w->bad_line == 0) {
             if (before == 0 && w->batch->nrows == 0 && used == 0) {
-                return ls_error_set(err, LS_ERR_LIMIT, "%s:%llu: record does not fit in a batch",
-                                    w->input, (unsigned long long)line);
+                LS_TRY(ls__big_batch(w, line, err));
+                continue;
             }
             LS_TRY(ls__drain(w, err));
             continue;
@@ -220,6 +263,16 @@ static void *ls__worker_main(void *arg)
     return NULL;
 }
 
+/* After the last window: the worker's remaining rows, then its open files closed (the
+ * tail compression, stats and store commits), each worker on its own files. */
+static void *ls__finish_main(void *arg)
+{
+    ls__worker_t *w = arg;
+    w->rc = ls__drain(w, &w->err);
+    w->rc = w->rc == LS_OK ? ls_cli_files_close_all(&w->fs, &w->err) : w->rc;
+    return NULL;
+}
+
 static ls_err_t ls__worker_init(ls__load_t *L, ls__worker_t *w, ls_error_t *err)
 {
     memset(w, 0, sizeof(*w));
@@ -233,7 +286,8 @@ static ls_err_t ls__worker_init(ls__load_t *L, ls__worker_t *w, ls_error_t *err)
     /* a batch is the unit files roll at: keep it near the target for small targets */
     uint64_t bb = L->fcfg.target_bytes * 2;
     bb = bb < LS__BATCH_MIN ? LS__BATCH_MIN : bb > LS__BATCH_BYTES ? LS__BATCH_BYTES : bb;
-    w->batch = ls_batch_new(L->layout, (size_t)bb);
+    w->batch_cap = (size_t)bb;
+    w->batch = ls_batch_new(L->layout, w->batch_cap);
     if ((w->dec == NULL && !L->csv) || w->batch == NULL) {
         return err->code != LS_OK ? err->code : ls_error_set(err, LS_ERR_NOMEM, "out of memory");
     }
@@ -247,6 +301,36 @@ static void ls__worker_free(ls__worker_t *w)
     ls_batch_free(w->batch);
     ls_cli_files_free(&w->fs);
     ls_buf_free(&w->report);
+}
+
+/* Run @p fn on every worker, worker 0 on the calling thread; the first failure in input
+ * order wins. */
+static ls_err_t ls__run_all(ls__load_t *L, ls__worker_t *ws, void *(*fn)(void *),
+                            ls_error_t *err)
+{
+    unsigned n = L->threads;
+    pthread_t th[LS_CLI_MAX_THREADS];
+    bool started[LS_CLI_MAX_THREADS] = {false};
+    for (unsigned i = 1; i < n; i++) {
+        started[i] = pthread_create(&th[i], NULL, fn, &ws[i]) == 0;
+        if (!started[i]) {
+            fn(&ws[i]);
+        }
+    }
+    fn(&ws[0]);
+    for (unsigned i = 1; i < n; i++) {
+        if (started[i]) {
+            pthread_join(th[i], NULL);
+        }
+    }
+    for (unsigned i = 0; i < n; i++) {
+        if (ws[i].rc != LS_OK) {
+            *err = ws[i].err;
+            return ws[i].rc;
+        }
+        ls__report_flush(&ws[i]);
+    }
+    return LS_OK;
 }
 
 /* Run one worker on each slice [off[i], off[i+1]) of a window.
@@ -266,28 +350,7 @@ static ls_err_t ls__run_window(ls__load_t *L, ls__worker_t *ws, const char *inpu
         line += ls_cli_count_lines(w->data, w->len);
     }
     *lines = line - first_line;
-    pthread_t th[LS_CLI_MAX_THREADS];
-    bool started[LS_CLI_MAX_THREADS] = {false};
-    for (unsigned i = 1; i < n; i++) {
-        started[i] = pthread_create(&th[i], NULL, ls__worker_main, &ws[i]) == 0;
-        if (!started[i]) {
-            ls__worker_main(&ws[i]);
-        }
-    }
-    ls__worker_main(&ws[0]);
-    for (unsigned i = 1; i < n; i++) {
-        if (started[i]) {
-            pthread_join(th[i], NULL);
-        }
-    }
-    for (unsigned i = 0; i < n; i++) { /* first failure in input order wins */
-        if (ws[i].rc != LS_OK) {
-            *err = ws[i].err;
-            return ws[i].rc;
-        }
-        ls__report_flush(&ws[i]);
-    }
-    return LS_OK;
+    return ls__run_all(L, ws, ls__worker_main, err);
 }
 
 /* CSV: fresh decoders for a new input, each reading its header from the first window. */
@@ -680,10 +743,7 @@ static ls_err_t ls__run(ls__load_t *L, ls__worker_t *ws, const char *schema_path
     for (size_t i = 0; i < L->ninputs; i++) {
         LS_TRY(ls__load_input(L, ws, L->inputs[i], &in_bytes, err));
     }
-    for (unsigned i = 0; i < L->threads; i++) {
-        LS_TRY(ls__drain(&ws[i], err));
-        LS_TRY(ls_cli_files_close_all(&ws[i].fs, err));
-    }
+    LS_TRY(ls__run_all(L, ws, ls__finish_main, err));
     int64_t version = -1;
     LS_TRY(ls__commit(L, ws, &version, err));
     return ls__summary(L, ws, version, ls_cli_now() - t0, err);
