@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -715,7 +716,7 @@ typedef struct meta_srv_s {
     int fd;
     int port;
     pthread_t thr;
-    volatile int stop;
+    atomic_int stop; /* set by the test thread, polled by the server thread */
     int hits_token, hits_role, hits_creds, hits_ecs;
     int bad_auth;
     int expires_in_s; /* Expiration of the served credentials, from now */
