@@ -18,6 +18,7 @@
 
 #include "lakesink/buf.h"
 #include "lakesink/error.h"
+#include "lakesink/schema.h"
 
 /* Exit codes shared by every command (documented in docs/cli.md). */
 enum {
@@ -103,6 +104,12 @@ ls_err_t ls_cli_flush_stdout(ls_buf_t *b, ls_error_t *err);
  */
 int ls_cli_split_list(const char *list, char *store, size_t store_len, const char **items,
                       size_t max);
+
+/**
+ * @brief Read and parse a Delta schema JSON file (at most 16 MiB) that must be a struct with
+ * fields. Caller owns *out. Errors name the file.
+ */
+ls_err_t ls_cli_read_schema_file(const char *path, ls_type_t **out, ls_error_t *err);
 
 /** @brief Seconds on a monotonic clock, for durations. */
 double ls_cli_now(void);

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "lakesink/io.h"
+#include "lakesink/json.h"
 #include "cli.h"
 
 static const ls_cli_opt_t *ls__find_opt(const ls_cli_cmd_t *cmd, const char *name, size_t len,
@@ -238,4 +240,22 @@ double ls_cli_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+ls_err_t ls_cli_read_schema_file(const char *path, ls_type_t **out, ls_error_t *err)
+{
+    ls_buf_t b;
+    LS_TRY(ls_file_read_all(path, (size_t)16 << 20, &b, err));
+    ls_err_t rc = ls_json_parse_delta_schema(b.data ? (const char *)b.data : "", b.len, out, err);
+    ls_buf_free(&b);
+    if (rc != LS_OK) {
+        return ls_error_prefix(err, "%s: ", path);
+    }
+    if ((*out)->kind != LS_TYPE_STRUCT || (*out)->nfields == 0) {
+        ls_type_free(*out);
+        *out = NULL;
+        return ls_error_set(err, LS_ERR_SCHEMA, "%s: the schema must be a struct with fields",
+                            path);
+    }
+    return LS_OK;
 }

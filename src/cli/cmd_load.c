@@ -30,7 +30,6 @@
 #include "table_cli.h"
 
 #define LS__MAX_PCOLS 32
-#define LS__SCHEMA_MAX_BYTES ((size_t)16 << 20)
 /* Batches are small so that partition splits reuse heap memory and the workers' final
  * drains are short; one record larger than that gets a batch of up to LS__BATCH_BIG. */
 #define LS__BATCH_BYTES ((size_t)4 << 20)
@@ -432,25 +431,6 @@ static ls_err_t ls__load_input(ls__load_t *L, ls__worker_t *ws, const char *path
 
 /* ------------------------------------------------------------ schema */
 
-/* Read and parse a Delta schema JSON file; caller owns *out. */
-static ls_err_t ls__schema_file(const char *path, ls_type_t **out, ls_error_t *err)
-{
-    ls_buf_t b;
-    LS_TRY(ls_file_read_all(path, LS__SCHEMA_MAX_BYTES, &b, err));
-    ls_err_t rc = ls_json_parse_delta_schema(b.data ? (const char *)b.data : "", b.len, out, err);
-    ls_buf_free(&b);
-    if (rc != LS_OK) {
-        return ls_error_prefix(err, "%s: ", path);
-    }
-    if ((*out)->kind != LS_TYPE_STRUCT || (*out)->nfields == 0) {
-        ls_type_free(*out);
-        *out = NULL;
-        return ls_error_set(err, LS_ERR_SCHEMA, "%s: the schema must be a struct with fields",
-                            path);
-    }
-    return LS_OK;
-}
-
 /* The table schema plus the top-level columns of @p seen it lacks (new columns only:
  * inferred types of existing columns may legitimately differ from the table's). */
 static ls_err_t ls__additive(const ls_type_t *table, const ls_type_t *seen, ls_type_t **out,
@@ -533,7 +513,7 @@ static ls_err_t ls__incoming(ls__load_t *L, const char *schema_path, ls_type_t *
 {
     *out = NULL;
     if (!L->inferred) {
-        return ls__schema_file(schema_path, out, err);
+        return ls_cli_read_schema_file(schema_path, out, err);
     }
     ls_err_t rc = L->csv ? ls_cli_csv_infer(L->inputs, L->ninputs, &L->csv_opts, &L->stdin_spool,
                                             out, err)

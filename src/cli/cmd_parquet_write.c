@@ -15,7 +15,6 @@
 #include "ndjson_convert.h"
 
 /* A schema file larger than this is certainly not a schema. */
-#define LS__SCHEMA_MAX_BYTES ((size_t)16 << 20)
 
 enum {
     O_SCHEMA,
@@ -123,25 +122,6 @@ static int ls__writer_opts(const ls_cli_val_t *v, ls_cli_convert_opts_t *co)
     return LS_CLI_RUN;
 }
 
-/* Read and parse a Delta schema JSON file; caller owns *out. */
-static ls_err_t ls__load_schema(const char *path, ls_type_t **out, ls_error_t *err)
-{
-    ls_buf_t b;
-    LS_TRY(ls_file_read_all(path, LS__SCHEMA_MAX_BYTES, &b, err));
-    ls_err_t rc = ls_json_parse_delta_schema(b.data ? (const char *)b.data : "", b.len, out, err);
-    ls_buf_free(&b);
-    if (rc != LS_OK) {
-        return ls_error_prefix(err, "%s: ", path);
-    }
-    if ((*out)->kind != LS_TYPE_STRUCT || (*out)->nfields == 0) {
-        ls_type_free(*out);
-        *out = NULL;
-        return ls_error_set(err, LS_ERR_SCHEMA, "%s: the schema must be a struct with fields",
-                            path);
-    }
-    return LS_OK;
-}
-
 static ls_err_t ls__summary(const ls_cli_convert_opts_t *co, const ls_cli_convert_stats_t *st,
                             ls_error_t *err)
 {
@@ -194,7 +174,7 @@ int ls_cli_parquet_write(int argc, char **argv)
     ls_error_t err;
     ls_error_clear(&err);
     ls_type_t *schema = NULL;
-    if (v[O_SCHEMA].set && ls__load_schema(v[O_SCHEMA].str, &schema, &err) != LS_OK) {
+    if (v[O_SCHEMA].set && ls_cli_read_schema_file(v[O_SCHEMA].str, &schema, &err) != LS_OK) {
         char what[512];
         snprintf(what, sizeof(what), "cannot load the schema %s", v[O_SCHEMA].str);
         return ls_cli_fail(what, v[O_SCHEMA].str, &err);
