@@ -108,7 +108,9 @@ static int ls__sp_cmp(const void *a, const void *b)
 /* Fold the sorted entries into one column record per path. */
 static ls_err_t ls__sp_fold(ls__sp_t *p, ls_table_file_stats_t *out)
 {
-    qsort(p->e, p->n, sizeof(*p->e), ls__sp_cmp);
+    if (p->n > 1) { /* qsort must not see the NULL array of an empty set */
+        qsort(p->e, p->n, sizeof(*p->e), ls__sp_cmp);
+    }
     out->cols = ls_arena_calloc(p->arena, p->n ? p->n : 1, sizeof(*out->cols));
     if (out->cols == NULL) {
         return ls_error_set(p->err, LS_ERR_NOMEM, "stats: out of memory");
