@@ -1,11 +1,11 @@
 /*
- * cmd_demo.c — `lakesink demo`: generates realistic user events, converts them to a
- * Parquet file through the same pipeline as `lakesink parquet write`, and prints what it
- * wrote and the commands to look at it. Needs nothing but the binary.
+ * cmd_demo.c — `lakesink demo`: generates realistic user events and loads them into a
+ * Delta table partitioned by event type, through `lakesink load` itself, then prints the
+ * commands to look at the table. Needs nothing but the binary.
  *
  * The Kafka → Delta connector will take this command over (a local broker, a producer
  * and the daemon writing Delta tables); until then it demonstrates the storage path.
- * Not responsible for: the conversion itself (ndjson_convert.c) or event shapes (gen.h).
+ * Not responsible for: loading (cmd_load.c) or event shapes (gen.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,8 +14,6 @@
 
 #include "cli.h"
 #include "lakesink/gen.h"
-#include "lakesink/json.h"
-#include "ndjson_convert.h"
 
 enum { O_DIR, O_EVENTS };
 
@@ -27,8 +25,9 @@ static const ls_cli_opt_t ls__demo_opts[] = {
 
 static const ls_cli_cmd_t ls__demo_cmd = {
     "demo", "",
-    "Generate user events (the shape of a typical clickstream topic), write them as NDJSON "
-    "and convert them to a Parquet file, then print the commands to inspect the result.",
+    "Generate user events (the shape of a typical clickstream topic), write them as NDJSON, "
+    "load them into a Delta table partitioned by event_type (DIR/events), then print the "
+    "commands to inspect it. Running it again appends a new table version.",
     ls__demo_opts, sizeof(ls__demo_opts) / sizeof(ls__demo_opts[0]), 0, 0};
 
 /* Write @p n generated events to @p path. */
@@ -60,22 +59,17 @@ static ls_err_t ls__demo_events(const char *path, int64_t n, ls_error_t *err)
     return rc == LS_ERR_NOMEM ? ls_error_set(err, rc, "out of memory generating events") : rc;
 }
 
-static void ls__demo_report(const char *dir, const char *pq, int64_t n,
-                            const ls_cli_convert_stats_t *st)
+static void ls__demo_report(const char *dir, const char *table, int64_t n)
 {
-    printf("lakesink demo: %lld events generated, %llu bytes of NDJSON -> %llu bytes of Parquet "
-           "(%.1fx smaller) in %.2f s (%.0f events/s)\n\n",
-           (long long)n, (unsigned long long)st->input_bytes,
-           (unsigned long long)st->output_bytes,
-           st->output_bytes ? (double)st->input_bytes / (double)st->output_bytes : 0.0,
-           st->seconds, st->seconds > 0 ? (double)st->rows / st->seconds : 0.0);
+    printf("\nlakesink demo: %lld generated events loaded into the Delta table %s\n\n",
+           (long long)n, table);
     printf("Files in %s:\n  events.ndjson   the generated input\n  schema.json     its Delta "
-           "schema\n  events.parquet  the Parquet file (%u row group%s)\n\n",
-           dir, st->row_groups, st->row_groups == 1 ? "" : "s");
-    printf("Look at it:\n  lakesink parquet schema %s\n  lakesink parquet meta %s\n"
-           "  lakesink parquet cat %s --limit 3\n"
-           "  lakesink parquet cat %s --columns user_id,timestamp --limit 3\n",
-           pq, pq, pq, pq);
+           "schema\n  events/         the Delta table (_delta_log/ and event_type=*/ folders)\n\n",
+           dir);
+    printf("Look at it:\n  lakesink table info %s\n  lakesink table history %s\n"
+           "  lakesink table files %s\n  lakesink table scan %s --limit 3\n"
+           "  lakesink table scan %s --columns user_id,event_type,timestamp --limit 3\n",
+           table, table, table, table, table);
 }
 
 int ls_cli_demo_main(int argc, char **argv)
@@ -89,39 +83,34 @@ int ls_cli_demo_main(int argc, char **argv)
     }
     const char *dir = v[O_DIR].set ? v[O_DIR].str : "lakesink-demo";
     int64_t n = v[O_EVENTS].set ? v[O_EVENTS].num : 200000;
-    ls_cli_convert_opts_t o;
-    ls_cli_convert_opts_init(&o);
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         ls_error_t e;
         ls_error_set(&e, LS_ERR_IO, "%s: cannot create the directory: %s", dir, strerror(errno));
         return ls_cli_fail("demo", NULL, &e);
     }
-    char nd[4096], pq[4096], sc[4096];
+    char nd[4096], sc[4096];
     snprintf(nd, sizeof(nd), "%s/events.ndjson", dir);
-    snprintf(pq, sizeof(pq), "%s/events.parquet", dir);
     snprintf(sc, sizeof(sc), "%s/schema.json", dir);
     ls_error_t err;
     ls_error_clear(&err);
     const char *schema_json = ls_gen_user_event_schema();
-    ls_type_t *schema = NULL;
     FILE *sf = fopen(sc, "wb");
     if (sf == NULL || fputs(schema_json, sf) < 0 || fclose(sf) != 0) {
         ls_error_set(&err, LS_ERR_IO, "%s: cannot write: %s", sc, strerror(errno));
         return ls_cli_fail("demo", NULL, &err);
     }
-    if (ls__demo_events(nd, n, &err) != LS_OK ||
-        ls_json_parse_delta_schema(schema_json, strlen(schema_json), &schema, &err) != LS_OK) {
+    if (ls__demo_events(nd, n, &err) != LS_OK) {
         return ls_cli_fail("demo", NULL, &err);
     }
-    o.input = nd;
-    o.output = pq;
-    o.schema = schema;
-    ls_cli_convert_stats_t st;
-    ls_err_t rc = ls_cli_convert(&o, &st, &err);
-    ls_type_free(schema);
-    if (rc != LS_OK) {
-        return ls_cli_fail("demo", NULL, &err);
+    char tb[4096];
+    snprintf(tb, sizeof(tb), "%s/events", dir);
+    /* the very code path of `lakesink load TABLE FILE --schema F --partition-by event_type` */
+    char *largv[] = {(char *)"load", tb, nd, (char *)"--schema", sc, (char *)"--partition-by",
+                     (char *)"event_type", NULL};
+    int lrc = ls_cli_load_main(7, largv);
+    if (lrc != LS_CLI_EXIT_OK) {
+        return lrc;
     }
-    ls__demo_report(dir, pq, n, &st);
+    ls__demo_report(dir, tb, n);
     return LS_CLI_EXIT_OK;
 }
