@@ -22,6 +22,7 @@ static const ls_cli_group_t ls__groups[] = {
     {"table", ls_cli_table_main, "inspect a Delta table: info, history, files, scan, checkpoint"},
     {"broker", ls_cli_broker_main, "run a local Kafka-protocol broker for development and tests"},
     {"produce", ls_cli_produce_main, "send generated events or NDJSON lines to a Kafka topic"},
+    {"check-config", ls_cli_check_config_main, "validate a daemon config file (YAML) offline"},
     {"demo", ls_cli_demo_main, "generate events and write them as Parquet, then show how to look"},
 };
 
