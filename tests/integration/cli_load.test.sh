@@ -9,33 +9,7 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/ls-cli-load.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
 
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL $1"; [ -s err ] && sed 's/^/    stderr: /' err | head -5; }
-run() { # EXPECTED_EXIT DESCRIPTION -- ARGS...: stdout in ./out, stderr in ./err
-    local want="$1" what="$2"
-    shift 3
-    "$LAKESINK" "$@" >out 2>err
-    local rc=$?
-    if [ "$rc" -eq "$want" ]; then ok; else fail "$what: exit $rc, want $want"; fi
-}
-expect_err() { if grep -qE -- "$1" err; then ok; else fail "$2: stderr does not match /$1/"; fi; }
-check() { # DESCRIPTION PYTHON-EXPR over j (the JSON in ./out) and rows (NDJSON lines of ./out)
-    if python3 - "$2" <<'PY'
-import json, sys
-text = open("out").read()
-try:
-    j = json.loads(text)
-except ValueError:
-    j = None
-try:
-    rows = [json.loads(l) for l in text.splitlines() if l.strip()]
-except ValueError:
-    rows = None
-sys.exit(0 if eval(sys.argv[1]) else 1)
-PY
-    then ok; else fail "$1"; sed 's/^/    out: /' out | head -5; fi
-}
+. "$here/cli_lib.sh"
 sorted_rows() { python3 -c '
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]

@@ -29,32 +29,7 @@ unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_DEFAULT_REGION
 export AWS_ENDPOINT_URL_S3="$endpoint" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
 export AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL $1"; [ -s err ] && sed 's/^/    stderr: /' err | head -5; }
-run() {
-    local want="$1" what="$2"
-    shift 3
-    "$LAKESINK" "$@" >out 2>err
-    local rc=$?
-    if [ "$rc" -eq "$want" ]; then ok; else fail "$what: exit $rc, want $want"; fi
-}
-check() {
-    if python3 - "$2" <<'PY'
-import json, sys
-text = open("out").read()
-try:
-    j = json.loads(text)
-except ValueError:
-    j = None
-try:
-    rows = [json.loads(l) for l in text.splitlines() if l.strip()]
-except ValueError:
-    rows = None
-sys.exit(0 if eval(sys.argv[1]) else 1)
-PY
-    then ok; else fail "$1"; sed 's/^/    out: /' out | head -5; fi
-}
+. "$here/cli_lib.sh"
 
 python3 -c '
 import json

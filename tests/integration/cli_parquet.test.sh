@@ -2,29 +2,14 @@
 # The `lakesink parquet` command line: exit codes (0 ok, 1 runtime error, 2 usage error),
 # --help, error messages, bad input lines, JSON outputs, and write → cat round trips.
 set -uo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
 : "${LAKESINK:?LAKESINK must point at the lakesink binary}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/ls-cli-parquet.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
 
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL $1"; [ -s err ] && sed 's/^/    stderr: /' err | head -5; }
+. "$here/cli_lib.sh"
 
-# run EXPECTED_EXIT DESCRIPTION -- ARGS...: stdout in ./out, stderr in ./err
-run() {
-    local want="$1" what="$2"
-    shift 3
-    "$LAKESINK" "$@" >out 2>err
-    local rc=$?
-    if [ "$rc" -eq "$want" ]; then ok; else fail "$what: exit $rc, want $want"; fi
-}
-expect_err() { # PATTERN DESCRIPTION: stderr matches (grep -E)
-    if grep -qE -- "$1" err; then ok; else fail "$2: stderr does not match /$1/"; fi
-}
-expect_out() {
-    if grep -qE -- "$1" out; then ok; else fail "$2: stdout does not match /$1/"; fi
-}
 same_file() { # A B DESCRIPTION
     if cmp -s "$1" "$2"; then ok; else fail "$3: $1 and $2 differ"; diff "$1" "$2" | head -6; fi
 }

@@ -14,40 +14,8 @@
 #include "lakesink/alloc.h"
 #include "lakesink/delta.h"
 #include "lakesink/store.h"
+#include "delta_fixture.h"
 #include "testutil.h"
-
-typedef struct {
-    char dir[256];
-    ls_store_t *st;
-} fx_t;
-
-static int setup(void **state)
-{
-    fx_t *f = calloc(1, sizeof(*f));
-    const char *d = ls_test_tmpdir();
-    ls_error_t err;
-    if (f == NULL || d == NULL) {
-        return -1;
-    }
-    snprintf(f->dir, sizeof(f->dir), "%s", d);
-    ls_store_opts_t o;
-    ls_store_opts_init(&o);
-    o.fsync = false;
-    if (ls_store_open(f->dir, &o, &f->st, &err) != LS_OK) {
-        return -1;
-    }
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx_t *f = *state;
-    ls_store_free(f->st);
-    ls_test_rmdir(f->dir);
-    free(f);
-    return 0;
-}
 
 /*
  * A schema from "name:type,name:type": Delta primitive names, plus "struct" for a struct
