@@ -51,6 +51,9 @@ bool ls_num_to_float(const ls_num_t *n, float *out);
  * false when |result| >= 10^precision.
  */
 bool ls_num_to_decimal(const ls_num_t *n, int precision, int scale, ls_i128_t *out);
+/* The text forms of special floats ("NaN", "Infinity", "-Infinity": the output convention);
+ * false when @p s is none of them. */
+bool ls_text_parse_special_float(const char *s, size_t n, double *v);
 /* Shortest text that reads back as exactly @p v (finite only); @p out has >= 32 bytes. */
 size_t ls_text_fmt_double(double v, char *out);
 size_t ls_text_fmt_float(float v, char *out);

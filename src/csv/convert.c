@@ -38,20 +38,6 @@ int ls__csv_bool(const char *s, size_t n)
     return -1;
 }
 
-static bool ls__special_float(const char *s, size_t n, double *v)
-{
-    if (n == 3 && memcmp(s, "NaN", 3) == 0) {
-        *v = NAN;
-    } else if (n == 8 && memcmp(s, "Infinity", 8) == 0) {
-        *v = INFINITY;
-    } else if (n == 9 && memcmp(s, "-Infinity", 9) == 0) {
-        *v = -INFINITY;
-    } else {
-        return false;
-    }
-    return true;
-}
-
 static ls_err_t ls__push_decimal(ls_batch_t *b, ls_column_t *c, ls_i128_t v)
 {
     if (c->leaf->store == LS_COL_I32) {
@@ -105,7 +91,7 @@ static ls_err_t ls__push_real(ls_batch_t *b, ls_column_t *c, const ls_type_t *t,
     double dv;
     float fv;
     ls_i128_t dec;
-    bool special = t->kind != LS_TYPE_DECIMAL && ls__special_float(s, n, &dv);
+    bool special = t->kind != LS_TYPE_DECIMAL && ls_text_parse_special_float(s, n, &dv);
     if (!special && !ls_num_parse(s, n, &num)) {
         *why = "a number expected";
         return LS_ERR_SCHEMA;
@@ -228,7 +214,7 @@ unsigned ls__csv_classify(const char *s, size_t n)
         }
         return m;
     }
-    if (ls__special_float(s, n, &d)) {
+    if (ls_text_parse_special_float(s, n, &d)) {
         return LS__CV_NUM;
     }
     if (ls__csv_bool(s, n) >= 0) {

@@ -157,21 +157,6 @@ static const char *ls__dec_number(ls__dec_t *d, const ls__jplan_t *pl, const cha
     return ls__push_number(d, pl, &n, p, rep) ? q : NULL;
 }
 
-/* "NaN", "Infinity", "-Infinity" for float columns; false when @p s is none of them. */
-static bool ls__special_float(const char *s, size_t n, double *v)
-{
-    if (n == 3 && memcmp(s, "NaN", 3) == 0) {
-        *v = NAN;
-    } else if (n == 8 && memcmp(s, "Infinity", 8) == 0) {
-        *v = INFINITY;
-    } else if (n == 9 && memcmp(s, "-Infinity", 9) == 0) {
-        *v = -INFINITY;
-    } else {
-        return false;
-    }
-    return true;
-}
-
 static bool ls__text_fail(ls__dec_t *d, const ls__jplan_t *pl, const char *pos, const char *s,
                           size_t n, const char *want)
 {
@@ -187,7 +172,7 @@ static bool ls__text_float(ls__dec_t *d, const ls__jplan_t *pl, const char *s, s
 {
     double v;
     ls_column_t *c = &d->b->cols[pl->leaf];
-    if (ls__special_float(s, n, &v)) {
+    if (ls_text_parse_special_float(s, n, &v)) {
         ls_err_t rc = pl->kind == LS_TYPE_FLOAT ? ls_col_push_float(d->b, c, (float)v, rep)
                                                 : ls_col_push_double(d->b, c, v, rep);
         return rc == LS_OK || ls__dec_pushfail(d, rc, pos) != NULL;

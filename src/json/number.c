@@ -457,3 +457,17 @@ size_t ls_text_fmt_decimal(ls_i128_t v, int scale, char *out)
     out[k] = '\0';
     return k;
 }
+
+bool ls_text_parse_special_float(const char *s, size_t n, double *v)
+{
+    if (n == 3 && memcmp(s, "NaN", 3) == 0) {
+        *v = NAN;
+    } else if (n == 8 && memcmp(s, "Infinity", 8) == 0) {
+        *v = INFINITY;
+    } else if (n == 9 && memcmp(s, "-Infinity", 9) == 0) {
+        *v = -INFINITY;
+    } else {
+        return false;
+    }
+    return true;
+}
