@@ -72,6 +72,17 @@ typedef struct ls_conf_topic_s {
     int64_t batch_size;
     int64_t flush_interval_ms;
     int64_t max_retries;
+    char *format;                   /* "json" */
+    char *route_field;              /* route.field, or NULL: every message of the topic */
+    ls_conf_list_t route_values;    /* route.values */
+    ls_conf_list_t metadata_columns; /* subset of _kafka_topic, _kafka_partition, ... */
+    ls_conf_map_t renames;          /* transforms.rename: JSON field -> column */
+    ls_conf_list_t drops;           /* transforms.drop: JSON fields ignored */
+    ls_conf_map_t statics;          /* transforms.static: column -> string value */
+    ls_conf_map_t derived;          /* transforms.derive: column -> expression */
+    int64_t max_open_files;
+    int64_t max_message_bytes;
+    char *unknown_fields; /* "evolve", "dead-letter" or "count" (default from schema evolution) */
 } ls_conf_topic_t;
 
 typedef struct ls_conf_s {
@@ -83,6 +94,9 @@ typedef struct ls_conf_s {
     int64_t memory_budget;
     char *dlq_topic; /* NULL: no dead-letter topic */
     char *log_level; /* "debug", "info", "warn" or "error" */
+    char *starting_offsets; /* "earliest" or "latest": partitions with no txn in the table */
+    int64_t shutdown_timeout_ms;
+    int64_t workers; /* decode threads; 0 = one per core */
     ls_conf_topic_t *topics;
     size_t ntopics;
 } ls_conf_t;

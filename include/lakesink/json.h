@@ -39,6 +39,17 @@ typedef struct ls_json_decoder_opts_s {
      * instead of rejecting the record. For inferred schemas, where a field that mixes
      * types was widened to string. Default false: strict. */
     bool json_text_in_strings;
+    /* The last external_fields top-level fields of the layout are not read from JSON: a
+     * key with their name is an unknown field, and the caller fills them between
+     * ls_json_decode_record_open and ls_batch_row_commit (Kafka metadata, derived columns). */
+    uint32_t external_fields;
+    /* Top-level renames as pairs {JSON key, column name} (nrenames pairs); a renamed
+     * column is read only under its JSON key. Borrowed: must outlive the decoder. */
+    const char *const *renames;
+    size_t nrenames;
+    /* Top-level JSON keys skipped without counting them as unknown. Borrowed. */
+    const char *const *drops;
+    size_t ndrops;
 } ls_json_decoder_opts_t;
 
 void ls_json_decoder_opts_init(ls_json_decoder_opts_t *o);
@@ -58,6 +69,14 @@ void ls_json_decoder_free(ls_json_decoder_t *d);
  */
 ls_err_t ls_json_decode_record(ls_json_decoder_t *d, ls_batch_t *b, const char *data, size_t len,
                                ls_error_t *err);
+
+/**
+ * @brief As ls_json_decode_record, but on success the row stays open: the caller pushes
+ * the external fields' values, then calls ls_batch_row_commit (or ls_batch_row_abort).
+ * On error the row is already rolled back.
+ */
+ls_err_t ls_json_decode_record_open(ls_json_decoder_t *d, ls_batch_t *b, const char *data,
+                                    size_t len, ls_error_t *err);
 
 /* Called for each rejected line of ls_json_decode_ndjson (why->msg already starts with
  * "line N: "); return non-OK to stop. */

@@ -444,12 +444,40 @@ static void ls__required(ls__ctx_t *c, const char *prefix, bool topic, uint64_t 
     }
 }
 
+/* Cross-key rules of routing, metadata columns and the unknown-field policy. */
+static void ls__finish_processing(ls__ctx_t *c, ls_conf_topic_t *t, const char *pre)
+{
+    static const char *const meta[] = {"_kafka_topic",     "_kafka_partition", "_kafka_offset",
+                                       "_kafka_timestamp", "_kafka_key",       "_kafka_headers"};
+    if ((t->route_field == NULL) != (t->route_values.n == 0)) {
+        ls__diag(c, NULL, "%sroute: give both field and values", pre);
+    }
+    for (size_t i = 0; i < t->metadata_columns.n; i++) {
+        const char *m = t->metadata_columns.items[i];
+        size_t j = 0;
+        while (j < sizeof(meta) / sizeof(meta[0]) && strcmp(meta[j], m) != 0) {
+            j++;
+        }
+        if (j == sizeof(meta) / sizeof(meta[0])) {
+            ls__diag(c, NULL,
+                     "%smetadata-columns[%zu]: unknown column \"%s\" (one of _kafka_topic, "
+                     "_kafka_partition, _kafka_offset, _kafka_timestamp, _kafka_key, _kafka_headers)",
+                     pre, i, m);
+        }
+    }
+    if (t->unknown_fields == NULL) {
+        t->unknown_fields = ls_strdup(t->schema_evolution ? "evolve" : "dead-letter");
+        c->fatal = t->unknown_fields == NULL ? LS_ERR_NOMEM : c->fatal;
+    }
+}
+
 /* Cross-key rules of one topic: the destination is table-uri, or bucket + path. */
 static void ls__finish_topic(ls__ctx_t *c, ls_conf_topic_t *t, uint64_t set)
 {
     char pre[LS__PATH_MAX];
     snprintf(pre, sizeof(pre), "topics.%s.", t->name);
     ls__required(c, pre, true, set);
+    ls__finish_processing(c, t, pre);
     if (t->table_uri != NULL) {
         if (t->bucket != NULL || t->path != NULL) {
             ls__diag(c, NULL, "%sdestination: give table-uri or bucket + path, not both", pre);

@@ -40,8 +40,37 @@ static const ls_conf_key_t ls__keys[] = {
      "Kafka topic for messages that cannot be written (unset: no dead-letter topic)."},
     {"log.level", LS_CONF_ENUM, R(log_level), "info", 0, 0, "debug|info|warn|error", 0,
      "Least severe level logged."},
+    {"kafka.starting-offsets", LS_CONF_ENUM, R(starting_offsets), "earliest", 0, 0,
+     "earliest|latest", 0,
+     "Where a partition starts when no table holds a position for it (afterwards the tables' txn "
+     "actions decide; Kafka's committed offsets are never trusted)."},
+    {"shutdown-timeout", LS_CONF_DURATION, R(shutdown_timeout_ms), "30s", 1 * SEC, DAY, NULL, 0,
+     "On SIGTERM/SIGINT: longest time to flush, commit and leave the group before exiting."},
+    {"workers", LS_CONF_INT, R(workers), "0", 0, 64, NULL, 0,
+     "Decode and encode threads (0: one per core)."},
     {"topics.*.kafka-topic", LS_CONF_STRING, T(kafka_topic), NULL, 0, 0, NULL, LS_CONF_F_REQUIRED,
-     "Kafka topic to consume."},
+     "Kafka topic to consume; a name starting with ^ is a regular expression (POSIX extended) "
+     "matching several topics."},
+    {"topics.*.format", LS_CONF_ENUM, T(format), "json", 0, 0, "json", 0,
+     "Message value format: one JSON object per message."},
+    {"topics.*.route.field", LS_CONF_STRING, T(route_field), NULL, 0, 0, NULL, 0,
+     "Route by a top-level field: this table takes only messages whose field is in route.values "
+     "(entries may share a kafka-topic; a message no entry takes goes to the dead-letter topic)."},
+    {"topics.*.route.values", LS_CONF_LIST, T(route_values), NULL, 0, 0, NULL, 0,
+     "Field values (as text) routed to this table."},
+    {"topics.*.metadata-columns", LS_CONF_LIST, T(metadata_columns), NULL, 0, 0, NULL, 0,
+     "Kafka metadata columns to add: _kafka_topic, _kafka_partition, _kafka_offset, "
+     "_kafka_timestamp, _kafka_key, _kafka_headers."},
+    {"topics.*.transforms.rename", LS_CONF_MAP, T(renames), NULL, 0, 0, NULL, 0,
+     "Top-level JSON field -> column name."},
+    {"topics.*.transforms.drop", LS_CONF_LIST, T(drops), NULL, 0, 0, NULL, 0,
+     "Top-level JSON fields to ignore (not counted as unknown)."},
+    {"topics.*.transforms.static", LS_CONF_MAP, T(statics), NULL, 0, 0, NULL, 0,
+     "Column -> constant string value added to every row."},
+    {"topics.*.transforms.derive", LS_CONF_MAP, T(derived), NULL, 0, 0, NULL, 0,
+     "Column -> expression over a timestamp field: year(f), month(f), day(f), hour(f), date(f) "
+     "(optionally with a zone: day(f, Europe/Paris)), cob_date(f, 17:00, America/New_York[, "
+     "weekdays])."},
     {"topics.*.schema-file", LS_CONF_STRING, T(schema_file), NULL, 0, 0, NULL, 0,
      "JSON Schema file declaring the table's columns (unset: existing table or inference)."},
     {"topics.*.destination.table-uri", LS_CONF_STRING, T(table_uri), NULL, 0, 0, NULL, 0,
@@ -69,6 +98,14 @@ static const ls_conf_key_t ls__keys[] = {
      NULL, 0, "Longest time a row waits before its batch is committed."},
     {"topics.*.processing.max-retries", LS_CONF_INT, T(max_retries), "3", 0, 1000, NULL, 0,
      "Retries of a failed write or commit before the table stops with an error."},
+    {"topics.*.processing.max-open-files", LS_CONF_INT, T(max_open_files), "64", 1, 10000, NULL, 0,
+     "Open data files per table and worker; the least recently written one is closed beyond it."},
+    {"topics.*.processing.max-message-bytes", LS_CONF_SIZE, T(max_message_bytes), "8M", 1 * KB,
+     256 * MB, NULL, 0, "Larger messages go to the dead-letter topic."},
+    {"topics.*.processing.unknown-fields", LS_CONF_ENUM, T(unknown_fields), NULL, 0, 0,
+     "evolve|dead-letter|count", 0,
+     "A field the table lacks: add a column (default with enable-schema-evolution), send the "
+     "message to the dead-letter topic (default otherwise) or ignore it and count it."},
 };
 
 /* Loading tracks which keys were given in one 64-bit mask per scope. */

@@ -126,6 +126,29 @@ static ls_err_t ls__plan_struct(ls__dec_t *d, ls__jplan_t *pl)
 static ls__jplan_t *ls__plan(ls__dec_t *d, const ls_node_t *node, const char *name, uint32_t depth,
                              ls_error_t *err);
 
+/* The JSON key a top-level column is read from (its rename, or its own name). */
+static const char *ls__json_key_for(const ls__dec_t *d, const char *column)
+{
+    for (size_t i = 0; i < d->opts.nrenames; i++) {
+        if (strcmp(d->opts.renames[2 * i + 1], column) == 0) {
+            return d->opts.renames[2 * i];
+        }
+    }
+    return column;
+}
+
+/* Whether a top-level key is dropped on purpose (skipped, not counted). */
+static bool ls__json_key_dropped(const ls__dec_t *d, const char *k, size_t kn)
+{
+    for (size_t i = 0; i < d->opts.ndrops; i++) {
+        const char *x = d->opts.drops[i];
+        if (strlen(x) == kn && memcmp(x, k, kn) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static ls_err_t ls__plan_children(ls__dec_t *d, ls__jplan_t *pl, uint32_t depth, ls_error_t *err)
 {
     const ls_node_t *node = pl->node;
@@ -139,8 +162,19 @@ static ls_err_t ls__plan_children(ls__dec_t *d, ls__jplan_t *pl, uint32_t depth,
     if (pl->children == NULL) {
         return ls_error_set(err, LS_ERR_NOMEM, "out of memory building the JSON decoder");
     }
+    if (depth == 0 && d->opts.external_fields > 0) {
+        if (d->opts.external_fields > want) {
+            return ls_error_set(err, LS_ERR_INVALID_ARG, "%u external fields but only %u fields",
+                                d->opts.external_fields, want);
+        }
+        want -= d->opts.external_fields; /* filled by the caller, never from JSON */
+        pl->nchildren = want;
+    }
     for (uint32_t i = 0; i < want; i++) {
         const char *label = pl->kind == LS_TYPE_ARRAY ? "[]" : node->children[i]->name;
+        if (depth == 0) {
+            label = ls__json_key_for(d, label);
+        }
         pl->children[i] = ls__plan(d, node->children[i], label, depth + 1, err);
         if (pl->children[i] == NULL) {
             return err ? err->code : LS_ERR_NOMEM;
@@ -207,6 +241,11 @@ void ls_json_decoder_opts_init(ls_json_decoder_opts_t *o)
     o->max_depth = 64;
     o->max_record_bytes = (size_t)16 << 20;
     o->json_text_in_strings = false;
+    o->external_fields = 0;
+    o->renames = NULL;
+    o->nrenames = 0;
+    o->drops = NULL;
+    o->ndrops = 0;
 }
 
 ls_json_decoder_t *ls_json_decoder_new(const ls_layout_t *layout,
@@ -323,6 +362,10 @@ static const char *ls__member_lookup(ls__dec_t *d, ls__jplan_t *pl, const char *
             break;
         }
     }
+    if (*ci < 0 && pl == d->root && d->opts.ndrops > 0 && ls__json_key_dropped(d, k, kn)) {
+        *ci = LS__JSON_DROPPED;
+        return q + 1;
+    }
     if (*ci < 0 && d->opts.unknown_fields == LS_JSON_UNKNOWN_ERROR) {
         return ls__dec_fail(d, LS_ERR_SCHEMA, p - 1, "unknown field \"%.*s\"",
                             kn > 64 ? 64 : (int)kn, k);
@@ -368,7 +411,7 @@ static const char *ls__dec_member(ls__dec_t *d, ls__jplan_t *pl, int32_t ci, uin
 {
     if (ci < 0) {
         ls__jerr_t le;
-        d->rec_unknown++;
+        d->rec_unknown += ci != LS__JSON_DROPPED;
         p = ls__json_skip_value(p, d->end, d->max_depth - d->depth, &le);
         return p ? p : ls__dec_lexfail(d, &le);
     }
@@ -665,7 +708,7 @@ static ls_err_t ls__dec_prepare(ls__dec_t *d, ls_batch_t *b, const char *data, s
 }
 
 /* One pass over a prepared record; returns LS_OK with the row committed, or the error. */
-static ls_err_t ls__dec_once(ls_json_decoder_t *d, ls_batch_t *b)
+static ls_err_t ls__dec_once(ls_json_decoder_t *d, ls_batch_t *b, bool commit)
 {
     ls_batch_row_begin(b);
     const char *p = ls__json_ws(d->base, d->end);
@@ -683,7 +726,9 @@ static ls_err_t ls__dec_once(ls_json_decoder_t *d, ls_batch_t *b)
         ls_batch_row_abort(b);
         return d->code;
     }
-    ls_batch_row_commit(b);
+    if (commit) {
+        ls_batch_row_commit(b);
+    }
     d->unknown += d->rec_unknown;
     return LS_OK;
 }
@@ -694,7 +739,7 @@ static ls_err_t ls__dec_once(ls_json_decoder_t *d, ls_batch_t *b)
  * nature, so it may allocate. Byte offsets in errors then refer to the normalised text.
  */
 static ls_err_t ls__dec_dedup(ls_json_decoder_t *d, ls_batch_t *b, const char *data, size_t len,
-                              ls_error_t *err)
+                              bool commit, ls_error_t *err)
 {
     if (d->dup_arena == NULL && (d->dup_arena = ls_arena_new(16384, 0)) == NULL) {
         return ls_error_set(err, LS_ERR_NOMEM, "out of memory resolving duplicate keys");
@@ -711,9 +756,21 @@ static ls_err_t ls__dec_dedup(ls_json_decoder_t *d, ls_batch_t *b, const char *d
         return ls_error_set(err, rc, "record too large after resolving duplicate keys");
     }
     LS_TRY(ls__dec_prepare(d, b, (const char *)d->dup_buf.data, d->dup_buf.len, err));
-    rc = ls__dec_once(d, b);
+    rc = ls__dec_once(d, b, commit);
     if (rc != LS_OK) {
         ls_error_prefix(err, "after merging duplicate keys (last wins): ");
+    }
+    return rc;
+}
+
+static ls_err_t ls__dec_record(ls_json_decoder_t *d, ls_batch_t *b, const char *data, size_t len,
+                               bool commit, ls_error_t *err)
+{
+    LS_TRY(ls__dec_prepare(d, b, data, len, err));
+    ls_err_t rc = ls__dec_once(d, b, commit);
+    if (rc != LS_OK && d->dup_seen) {
+        ls_error_clear(err);
+        rc = ls__dec_dedup(d, b, data, len, commit, err);
     }
     return rc;
 }
@@ -721,13 +778,13 @@ static ls_err_t ls__dec_dedup(ls_json_decoder_t *d, ls_batch_t *b, const char *d
 ls_err_t ls_json_decode_record(ls_json_decoder_t *d, ls_batch_t *b, const char *data, size_t len,
                                ls_error_t *err)
 {
-    LS_TRY(ls__dec_prepare(d, b, data, len, err));
-    ls_err_t rc = ls__dec_once(d, b);
-    if (rc != LS_OK && d->dup_seen) {
-        ls_error_clear(err);
-        rc = ls__dec_dedup(d, b, data, len, err);
-    }
-    return rc;
+    return ls__dec_record(d, b, data, len, true, err);
+}
+
+ls_err_t ls_json_decode_record_open(ls_json_decoder_t *d, ls_batch_t *b, const char *data,
+                                    size_t len, ls_error_t *err)
+{
+    return ls__dec_record(d, b, data, len, false, err);
 }
 
 static bool ls__blank(const char *p, const char *end)

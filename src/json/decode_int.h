@@ -14,6 +14,9 @@
 
 typedef struct ls__jplan_s ls__jplan_t;
 
+/* Child index of a top-level member dropped on purpose (transforms.drop). */
+#define LS__JSON_DROPPED (-2)
+
 /* What the decoder precomputes for one layout node. */
 struct ls__jplan_s {
     const ls_node_t *node;

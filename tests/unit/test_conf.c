@@ -303,6 +303,54 @@ static void test_alloc_failures(void **state)
     assert_true(ok);
 }
 
+/* Routing, metadata columns, transforms and the unknown-field policy (the daemon's keys). */
+static void test_daemon_keys(void **state)
+{
+    (void)state;
+    const char *text =
+        "kafka: {brokers: b, starting-offsets: latest}\nworkers: 2\nshutdown-timeout: 5s\n"
+        "topics:\n  clicks:\n    kafka-topic: '^user\\..*'\n"
+        "    destination: {table-uri: /x, partition-columns: [day]}\n"
+        "    route: {field: event_type, values: [click, view]}\n"
+        "    metadata-columns: [_kafka_offset, _kafka_key]\n"
+        "    transforms:\n      rename: {ts: event_time}\n      drop: [debug]\n"
+        "      static: {source: web}\n      derive: {day: 'day(event_time)'}\n"
+        "    processing: {max-open-files: 8, max-message-bytes: 1M}\n";
+
+    ls_conf_t *conf;
+    ls_conf_diags_t d;
+    ls_err_t rc = ls__load(text, &conf, &d);
+    if (rc != LS_OK) {
+        ls__find(&d, "(none)");
+    }
+    assert_int_equal(rc, LS_OK);
+    ls_conf_topic_t *t = &conf->topics[0];
+    assert_string_equal(conf->starting_offsets, "latest");
+    assert_int_equal(conf->workers, 2);
+    assert_int_equal(conf->shutdown_timeout_ms, 5000);
+    assert_string_equal(t->kafka_topic, "^user\\..*");
+    assert_string_equal(t->route_field, "event_type");
+    assert_int_equal(t->route_values.n, 2);
+    assert_int_equal(t->metadata_columns.n, 2);
+    assert_string_equal(t->renames.items[0].value, "event_time");
+    assert_string_equal(t->derived.items[0].value, "day(event_time)");
+    assert_int_equal(t->max_open_files, 8);
+    assert_int_equal(t->max_message_bytes, 1 << 20);
+    assert_string_equal(t->unknown_fields, "dead-letter");
+    assert_string_equal(t->format, "json");
+    ls_conf_free(conf);
+    ls_conf_diags_free(&d);
+    ls__expect("kafka: {brokers: b}\ntopics:\n  o:\n    kafka-topic: o\n"
+               "    destination: {table-uri: /x}\n    metadata-columns: [_kafka_offset, offset]\n",
+               "topics.o.metadata-columns[1]: unknown column \"offset\"");
+    ls__expect("kafka: {brokers: b}\ntopics:\n  o:\n    kafka-topic: o\n"
+               "    destination: {table-uri: /x}\n    route: {field: kind}\n",
+               "topics.o.route: give both field and values");
+    ls__expect("kafka: {brokers: b}\ntopics:\n  o:\n    kafka-topic: o\n"
+               "    destination: {table-uri: /x}\n    processing: {unknown-fields: drop}\n",
+               "topics.o.processing.unknown-fields: 'drop' is not one of evolve|dead-letter|count");
+}
+
 static void test_docs_match_table(void **state)
 {
     (void)state;
@@ -334,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_env),
         cmocka_unit_test(test_malformed_yaml),
         cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_daemon_keys),
         cmocka_unit_test(test_docs_match_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1100,6 +1100,49 @@ static void test_json_text_in_strings(void **state)
     fx_close(&f);
 }
 
+/* Renames, drops and external fields (filled by the caller on the open row). */
+static void test_open_row_externals(void **state)
+{
+    (void)state;
+    static const char *const renames[] = {"ts", "event_time"};
+    static const char *const drops[] = {"debug"};
+    ls_json_decoder_opts_t o;
+    ls_json_decoder_opts_init(&o);
+    o.unknown_fields = LS_JSON_UNKNOWN_ERROR;
+    o.external_fields = 1;
+    o.renames = renames;
+    o.nrenames = 1;
+    o.drops = drops;
+    o.ndrops = 1;
+    ls_type_t *st = ls_type_new_struct();
+    assert_int_equal(ls_type_struct_add(st, "event_time", T(LS_TYPE_LONG), true), LS_OK);
+    assert_int_equal(ls_type_struct_add(st, "_kafka_offset", T(LS_TYPE_LONG), false), LS_OK);
+    fx_t f;
+    fx_open(&f, st, &o);
+    const char *rec = "{\"ts\":5,\"debug\":{\"x\":[1]}}";
+    for (int i = 0; i < 3; i++) { /* the second and third use the predicted key order */
+        ls_error_clear(&f.err);
+        assert_int_equal(ls_json_decode_record_open(f.d, f.b, rec, strlen(rec), &f.err), LS_OK);
+        assert_int_equal(ls_col_push_i64(f.b, col(&f, 1), 100 + i, 0), LS_OK);
+        ls_batch_row_commit(f.b);
+    }
+    assert_int_equal(f.b->nrows, 3);
+    assert_int_equal(ls_col_i64(col(&f, 0), 2), 5);
+    assert_int_equal(ls_col_i64(col(&f, 1), 2), 102);
+    assert_int_equal(ls_json_decoder_unknown_fields(f.d), 0);
+    /* the column's own name is not read, nor is an external field's */
+    assert_int_equal(fx_dec(&f, "{\"event_time\":5}"), LS_ERR_SCHEMA);
+    assert_non_null(strstr(f.err.msg, "unknown field \"event_time\""));
+    assert_int_equal(fx_dec(&f, "{\"ts\":1,\"_kafka_offset\":5}"), LS_ERR_SCHEMA);
+    /* a failed open decode leaves nothing behind */
+    ls_error_clear(&f.err);
+    assert_int_equal(ls_json_decode_record_open(f.d, f.b, "{\"ts\":\"x\"}", 10, &f.err),
+                     LS_ERR_SCHEMA);
+    assert_int_equal(col(&f, 0)->nlevels, 3);
+    assert_int_equal(col(&f, 1)->nlevels, 3);
+    fx_close(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1116,6 +1159,7 @@ int main(void)
         cmocka_unit_test(test_key_order_and_names),
         cmocka_unit_test(test_unknown_and_duplicates),
         cmocka_unit_test(test_json_text_in_strings),
+        cmocka_unit_test(test_open_row_externals),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_record_framing),
         cmocka_unit_test(test_error_messages),
