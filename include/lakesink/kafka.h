@@ -28,6 +28,18 @@
  */
 int ls_kafka_topic_valid(const char *name);
 
+/* ------------------------------------------------------------ client configuration */
+
+struct rd_kafka_conf_s;
+
+/**
+ * @brief A librdkafka configuration that forwards the client's logs to log.h, with the
+ * @p n "name", "value" pairs of @p kv applied in order. Caller owns the result (it is
+ * consumed by rd_kafka_new, else rd_kafka_conf_destroy).
+ * @returns NULL with @p err filled on a bad pair (LS_ERR_CONFIG names it) or OOM.
+ */
+struct rd_kafka_conf_s *ls_kafka_conf_new(const char *const *kv, size_t n, ls_error_t *err);
+
 /* ------------------------------------------------------------ mock cluster */
 
 typedef struct ls_kafka_mock_s ls_kafka_mock_t;

@@ -6,6 +6,7 @@
 #ifndef LAKESINK_UTF8_H
 #define LAKESINK_UTF8_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +48,24 @@ static inline size_t ls_utf8_seq(const uint8_t *p, const uint8_t *end)
         }
     }
     return n;
+}
+
+/** @brief Whether the @p n bytes at @p p are entirely valid UTF-8. */
+static inline bool ls_utf8_valid(const void *p, size_t n)
+{
+    const uint8_t *s = (const uint8_t *)p, *end = s + n;
+    while (s < end) {
+        if (*s < 0x80) {
+            s++;
+            continue;
+        }
+        size_t k = ls_utf8_seq(s, end);
+        if (k == 0) {
+            return false;
+        }
+        s += k;
+    }
+    return true;
 }
 
 #endif

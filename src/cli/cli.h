@@ -122,6 +122,7 @@ int ls_cli_table_main(int argc, char **argv);
 int ls_cli_broker_main(int argc, char **argv);
 int ls_cli_produce_main(int argc, char **argv);
 int ls_cli_check_config_main(int argc, char **argv);
+int ls_cli_run_main(int argc, char **argv);
 
 /* Commands of the parquet group (argv[0] is the command name). */
 int ls_cli_parquet_cat(int argc, char **argv);

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "lakesink/conf.h"
+#include "lakesink/daemon.h"
 
 enum { O_JSON };
 
@@ -84,6 +85,12 @@ static int ls__report_invalid(const char *file, const ls_conf_diags_t *d, const 
     return LS_CLI_EXIT_FAIL;
 }
 
+/* Problems found past the key table (expressions, schema files, regular expressions). */
+static void ls__deep_problem(void *ctx, const char *msg)
+{
+    fprintf(stderr, "%s: %s\n", (const char *)ctx, msg);
+}
+
 static int ls__print_valid(const ls_conf_t *conf, bool json)
 {
     ls_buf_t b;
@@ -137,7 +144,12 @@ int ls_cli_check_config_main(int argc, char **argv)
         ls_conf_diags_free(&d);
         return rc;
     }
-    int rc = ls__print_valid(conf, v[O_JSON].set);
+    size_t deep = ls_daemon_validate(conf, ls__deep_problem, (void *)args[0]);
+    int rc = deep > 0 ? LS_CLI_EXIT_FAIL : ls__print_valid(conf, v[O_JSON].set);
+    if (deep > 0) {
+        fprintf(stderr, "lakesink: check-config: %s: %zu problem%s\n", args[0], deep,
+                deep == 1 ? "" : "s");
+    }
     ls_conf_free(conf);
     ls_conf_diags_free(&d);
     return rc;

@@ -17,6 +17,7 @@ typedef struct ls_cli_group_s {
 } ls_cli_group_t;
 
 static const ls_cli_group_t ls__groups[] = {
+    {"run", ls_cli_run_main, "the daemon: consume Kafka topics into Delta tables, exactly once"},
     {"parquet", ls_cli_parquet_main, "inspect Parquet files and convert NDJSON to Parquet"},
     {"load", ls_cli_load_main, "append NDJSON to a Delta table (local or s3://), creating it"},
     {"table", ls_cli_table_main, "inspect a Delta table: info, history, files, scan, checkpoint"},

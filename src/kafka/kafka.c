@@ -55,8 +55,7 @@ static void ls__log_cb(const rd_kafka_t *rk, int level, const char *fac, const c
     ls_log_kv(l, "kafka", buf, "facility", fac, NULL);
 }
 
-/* A configuration with log forwarding and the given pairs; NULL with err on a bad pair. */
-static rd_kafka_conf_t *ls__conf(const char *const *kv, size_t n, ls_error_t *err)
+rd_kafka_conf_t *ls_kafka_conf_new(const char *const *kv, size_t n, ls_error_t *err)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     if (conf == NULL) {
@@ -90,7 +89,7 @@ ls_kafka_mock_t *ls_kafka_mock_start(int brokers, ls_error_t *err)
         ls_error_set(err, LS_ERR_NOMEM, "out of memory starting the mock cluster");
         return NULL;
     }
-    rd_kafka_conf_t *conf = ls__conf(NULL, 0, err);
+    rd_kafka_conf_t *conf = ls_kafka_conf_new(NULL, 0, err);
     if (conf == NULL) {
         ls_free(m);
         return NULL;
@@ -221,7 +220,7 @@ ls_kafka_producer_t *ls_kafka_producer_new(const char *brokers, const char *topi
         ls_error_set(err, LS_ERR_NOMEM, "out of memory creating a producer");
         return NULL;
     }
-    rd_kafka_conf_t *conf = ls__conf(defaults, sizeof(defaults) / sizeof(defaults[0]) / 2, err);
+    rd_kafka_conf_t *conf = ls_kafka_conf_new(defaults, sizeof(defaults) / sizeof(defaults[0]) / 2, err);
     if (conf == NULL) {
         return ls__producer_fail(p, NULL);
     }
