@@ -104,8 +104,9 @@ static ls_err_t ls__merge_carry(ls__carry_t *c, ls__flush_t *fl, ls_error_t *err
     return LS_OK;
 }
 
-static void ls__keep_carry(ls__carry_t *c, ls__flush_t *fl)
+static void ls__keep_carry(ls__table_t *t, ls__carry_t *c, ls__flush_t *fl)
 {
+    atomic_store(&t->carry_pending, fl->npos > 0 || fl->ndone > 0);
     c->done = fl->done;
     c->ndone = fl->ndone;
     c->pos = fl->pos;
@@ -178,6 +179,10 @@ static ls_err_t ls__op_params(const ls__flush_t *fl, ls_buf_t *out)
 static ls_err_t ls__commit_locked(ls__daemon_t *d, ls__table_t *t, const ls__flush_t *fl,
                                   bool *skipped, ls_error_t *err)
 {
+    if (t->snap == NULL) { /* the table could not be created: nothing to commit to */
+        *skipped = true;
+        return ls_error_set(err, LS_ERR_STATE, "table %s does not exist", t->tc->name);
+    }
     ls_buf_t params;
     ls_buf_init(&params, 4096);
     ls_delta_tx_opts_t o;
@@ -254,6 +259,9 @@ static void ls__committed(ls__table_t *t, const ls__flush_t *fl, double secs)
  * tables). Errors only matter to those tools, so they are logged, not returned. */
 static void ls__kafka_commit(ls__daemon_t *d, const ls__flush_t *fl)
 {
+    if (d->rk == NULL) {
+        return; /* the offline pipeline has no consumer */
+    }
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)fl->npos);
     if (l == NULL) {
         return;
@@ -283,7 +291,7 @@ static double ls__mono(void)
 
 ls_err_t ls__table_flush(ls__daemon_t *d, ls__table_t *t, ls_error_t *err)
 {
-    if (atomic_load(&t->schema_gen) == 0 && t->snap == NULL) {
+    if (atomic_load(&t->schema_gen) == 0) {
         return LS_OK; /* no table yet: nothing can be committed */
     }
     pthread_mutex_lock(&t->flush_mu);
@@ -295,6 +303,7 @@ ls_err_t ls__table_flush(ls__daemon_t *d, ls__table_t *t, ls_error_t *err)
     }
     ls__carry_t *c = &t->carry;
     rc = rc == LS_OK ? ls__merge_carry(c, &fl, err) : rc;
+    atomic_store(&t->carry_pending, false);
     rc = rc == LS_OK ? ls__dlq_sync(d, LS__DLQ_SYNC_MS, err) : rc;
     bool skipped = true;
     if (rc == LS_OK) {
@@ -309,10 +318,10 @@ ls_err_t ls__table_flush(ls__daemon_t *d, ls__table_t *t, ls_error_t *err)
         if (!skipped) {
             ls__kafka_commit(d, &fl);
         }
-        t->failures = 0;
+        atomic_store(&t->failures, 0);
     } else if (rc != LS_ERR_EXISTS && !atomic_load(&d->fatal)) {
         ls_counter_add(t->m_commit_errors, 1);
-        ls__keep_carry(c, &fl); /* retried with the next flush */
+        ls__keep_carry(t, c, &fl); /* retried with the next flush */
     }
     ls__flush_release(&fl);
     pthread_mutex_unlock(&t->flush_mu);
@@ -339,13 +348,14 @@ ls_err_t ls__flush_all(ls__daemon_t *d, ls_error_t *err)
 static bool ls__due(ls__daemon_t *d, ls__table_t *t, int64_t now)
 {
     long long msgs = atomic_load(&t->pending_msgs);
-    if (msgs == 0 && t->carry.npos == 0) {
+    bool carry = atomic_load(&t->carry_pending);
+    if (msgs == 0 && !carry) {
         return false;
     }
     long long oldest = atomic_load(&t->oldest_ms);
     return atomic_load(&t->pending_rows) >= t->tc->batch_size || atomic_load(&t->urgent) ||
            (oldest > 0 && now - oldest >= t->tc->flush_interval_ms) ||
-           (oldest == 0 && t->carry.npos > 0) || atomic_load(&d->stop);
+           (oldest == 0 && carry) || atomic_load(&d->stop);
 }
 
 static void ls__handle(ls__daemon_t *d, ls__table_t *t, ls_err_t rc, const ls_error_t *e)
@@ -355,14 +365,15 @@ static void ls__handle(ls__daemon_t *d, ls__table_t *t, ls_err_t rc, const ls_er
         atomic_store(&d->stop, true);
         return;
     }
+    unsigned f = atomic_fetch_add(&t->failures, 1) + 1;
     char n[16];
-    snprintf(n, sizeof(n), "%u", t->failures + 1);
+    snprintf(n, sizeof(n), "%u", f);
     ls_log_kv(LS_LOG_ERROR, "daemon", "commit failed", "table", t->tc->name, "attempt", n,
               "error", e->msg, NULL);
-    if (++t->failures > (unsigned)t->tc->max_retries) {
+    if (f > (unsigned)t->tc->max_retries) {
         ls_error_t why;
         ls_error_set(&why, rc, "table %s: %u commits failed in a row, last: %s", t->tc->name,
-                     t->failures, e->msg);
+                     f, e->msg);
         ls__daemon_fail(d, &why);
     }
 }

@@ -92,7 +92,22 @@ static ls_err_t ls__metrics(ls__daemon_t *d, ls_error_t *err)
     return LS_OK;
 }
 
-ls_daemon_t *ls_daemon_new(const ls_conf_t *conf, ls_error_t *err)
+static int64_t ls__rk_timestamp(const rd_kafka_message_t *m)
+{
+    rd_kafka_timestamp_type_t tt;
+    return rd_kafka_message_timestamp(m, &tt);
+}
+
+static rd_kafka_resp_err_t ls__rk_headers(const rd_kafka_message_t *m, rd_kafka_headers_t **h)
+{
+    return rd_kafka_message_headers(m, h);
+}
+
+const ls__msg_ops_t ls__rdkafka_msg_ops = {ls__rk_timestamp, ls__rk_headers,
+                                           rd_kafka_message_destroy};
+
+static ls__daemon_t *ls__daemon_alloc(const ls_conf_t *conf, const ls__msg_ops_t *mops,
+                                      ls_error_t *err)
 {
     ls__daemon_t *d = ls_calloc(1, sizeof(*d));
     if (d == NULL) {
@@ -100,6 +115,7 @@ ls_daemon_t *ls_daemon_new(const ls_conf_t *conf, ls_error_t *err)
         return NULL;
     }
     d->conf = conf;
+    d->mops = mops;
     pthread_mutex_init(&d->tps_mu, NULL);
     pthread_mutex_init(&d->fatal_mu, NULL);
     pthread_mutex_init(&d->cmu, NULL);
@@ -112,21 +128,40 @@ ls_daemon_t *ls_daemon_new(const ls_conf_t *conf, ls_error_t *err)
     d->high = d->budget / 8 * 5; /* librdkafka's queue holds up to budget/8 beside it */
     d->low = d->budget / 8 * 3;
     d->started_ms = ls__now_ms();
+    return d;
+}
+
+/* Start-up in dependency order; @p online adds the Kafka clients and HTTP. */
+static ls_daemon_t *ls__daemon_start(ls__daemon_t *d, bool online, ls_error_t *err)
+{
     ls_err_t rc = ls__metrics(d, err);
     rc = rc == LS_OK ? ls__tables_open(d, err) : rc;
     for (size_t i = 0; rc == LS_OK && i < d->ntables; i++) {
         ls__table_metrics(d, &d->tables[i]);
     }
     rc = rc == LS_OK ? ls__workers_start(d, err) : rc;
-    rc = rc == LS_OK ? ls__dlq_open(d, err) : rc;
-    rc = rc == LS_OK ? ls__ops_start(d, err) : rc;
-    rc = rc == LS_OK ? ls__consumer_open(d, err) : rc;
+    rc = rc == LS_OK && online ? ls__dlq_open(d, err) : rc;
+    rc = rc == LS_OK && online ? ls__ops_start(d, err) : rc;
+    rc = rc == LS_OK && online ? ls__consumer_open(d, err) : rc;
     rc = rc == LS_OK ? ls__committer_start(d, err) : rc;
     if (rc != LS_OK) {
         ls_daemon_free(d);
         return NULL;
     }
     return d;
+}
+
+ls_daemon_t *ls_daemon_new(const ls_conf_t *conf, ls_error_t *err)
+{
+    ls__daemon_t *d = ls__daemon_alloc(conf, &ls__rdkafka_msg_ops, err);
+    return d != NULL ? ls__daemon_start(d, true, err) : NULL;
+}
+
+ls__daemon_t *ls__daemon_new_offline(const ls_conf_t *conf, const ls__msg_ops_t *mops,
+                                     ls_error_t *err)
+{
+    ls__daemon_t *d = ls__daemon_alloc(conf, mops, err);
+    return d != NULL ? ls__daemon_start(d, false, err) : NULL;
 }
 
 void ls_daemon_stop(ls_daemon_t *d)

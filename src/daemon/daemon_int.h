@@ -86,6 +86,19 @@ typedef struct ls__msgmeta_s {
     const rd_kafka_message_t *rkm;
 } ls__msgmeta_t;
 
+/* ------------------------------------------------------------ message access */
+
+/* How the daemon reads what librdkafka hides behind a message. The default calls
+ * librdkafka; the offline pipeline test supplies plain structs and its own functions, so
+ * the worker/committer threads run under ThreadSanitizer without librdkafka's threads. */
+typedef struct ls__msg_ops_s {
+    int64_t (*timestamp)(const rd_kafka_message_t *m); /* ms, -1: none */
+    rd_kafka_resp_err_t (*headers)(const rd_kafka_message_t *m, rd_kafka_headers_t **h);
+    void (*destroy)(rd_kafka_message_t *m);
+} ls__msg_ops_t;
+
+extern const ls__msg_ops_t ls__rdkafka_msg_ops;
+
 /* ------------------------------------------------------------ tables */
 
 /* One position a worker reports for a flush: the last offset it handled. */
@@ -110,6 +123,7 @@ typedef enum { LS__UNKNOWN_EVOLVE, LS__UNKNOWN_DLQ, LS__UNKNOWN_COUNT } ls__unkn
 typedef struct ls__table_s {
     size_t idx;
     const ls_conf_topic_t *tc; /* borrowed */
+    const ls__msg_ops_t *mops; /* the daemon's */
     bool is_regex;
     regex_t re;
     ls_store_t *st;
@@ -136,8 +150,9 @@ typedef struct ls__table_s {
     atomic_llong pending_msgs;
     atomic_llong oldest_ms; /* first pending message's arrival, 0 = none */
     atomic_bool urgent;     /* memory pressure: flush now */
-    unsigned failures;      /* consecutive failed commits */
-    ls__carry_t carry;
+    atomic_uint failures;   /* consecutive failed commits */
+    ls__carry_t carry;      /* under flush_mu */
+    atomic_bool carry_pending;
     /* metrics */
     ls_counter_t *m_rows, *m_bytes, *m_files, *m_commits, *m_commit_errors, *m_unknown,
         *m_tombstones, *m_conflicts;
@@ -231,6 +246,7 @@ typedef struct ls__worker_s {
 
 struct ls_daemon_s {
     const ls_conf_t *conf;
+    const ls__msg_ops_t *mops;
     ls__table_t *tables;
     size_t ntables;
     unsigned nworkers;
@@ -325,7 +341,13 @@ ls_err_t ls__dlq_send(ls__daemon_t *d, const ls__msgmeta_t *m, const char *table
 /* Wait until every dead letter queued so far is acknowledged; error if any failed. */
 ls_err_t ls__dlq_sync(ls__daemon_t *d, int timeout_ms, ls_error_t *err);
 
+/* daemon.c: the pipeline without a consumer, dead-letter producer or HTTP (tests). */
+ls__daemon_t *ls__daemon_new_offline(const ls_conf_t *conf, const ls__msg_ops_t *mops,
+                                     ls_error_t *err);
+
 /* poll.c */
+/* Queue msgs[0, n) of @p tp (taken over on success) to its worker. */
+ls_err_t ls__push_run(ls__daemon_t *d, ls__tp_t *tp, rd_kafka_message_t **msgs, size_t n);
 ls_err_t ls__consumer_open(ls__daemon_t *d, ls_error_t *err);
 ls_err_t ls__poll_loop(ls__daemon_t *d, ls_error_t *err);
 void ls__consumer_close(ls__daemon_t *d);

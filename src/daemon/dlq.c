@@ -80,11 +80,11 @@ void ls__dlq_close(ls__daemon_t *d)
 }
 
 /* The original headers plus the error headers. */
-static rd_kafka_headers_t *ls__dlq_headers(const ls__msgmeta_t *m, const char *table,
-                                           const char *reason)
+static rd_kafka_headers_t *ls__dlq_headers(const ls__daemon_t *d, const ls__msgmeta_t *m,
+                                           const char *table, const char *reason)
 {
     rd_kafka_headers_t *src = NULL, *h;
-    if (rd_kafka_message_headers(m->rkm, &src) == RD_KAFKA_RESP_ERR_NO_ERROR && src != NULL) {
+    if (d->mops->headers(m->rkm, &src) == RD_KAFKA_RESP_ERR_NO_ERROR && src != NULL) {
         h = rd_kafka_headers_copy(src);
     } else {
         h = rd_kafka_headers_new(8);
@@ -114,7 +114,7 @@ ls_err_t ls__dlq_send(ls__daemon_t *d, const ls__msgmeta_t *m, const char *table
         return ls_error_set(err, LS_ERR_STATE, "no dlq.topic is configured, so the daemon stops "
                             "here rather than lose the message");
     }
-    rd_kafka_headers_t *h = ls__dlq_headers(m, table, reason);
+    rd_kafka_headers_t *h = ls__dlq_headers(d, m, table, reason);
     if (h == NULL) {
         return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
     }

@@ -177,11 +177,11 @@ static ls_err_t ls__push_str(ls_batch_t *b, ls_column_t *c, const void *p, size_
     return ls_col_push_bytes(b, c, p, n, 0);
 }
 
-static ls_err_t ls__fill_headers(ls_batch_t *b, const ls_node_t *node, const ls__msgmeta_t *m,
-                                 ls_error_t *err)
+static ls_err_t ls__fill_headers(const ls__table_t *t, ls_batch_t *b, const ls_node_t *node,
+                                 const ls__msgmeta_t *m, ls_error_t *err)
 {
     rd_kafka_headers_t *hdrs = NULL;
-    if (rd_kafka_message_headers(m->rkm, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR || hdrs == NULL ||
+    if (t->mops->headers(m->rkm, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR || hdrs == NULL ||
         rd_kafka_header_cnt(hdrs) == 0) {
         return ls_batch_push_absent(b, node, node->def - 1, 0);
     }
@@ -203,8 +203,8 @@ static ls_err_t ls__fill_headers(ls_batch_t *b, const ls_node_t *node, const ls_
     return LS_OK;
 }
 
-static ls_err_t ls__fill1(const ls__gen_t *g, size_t i, const ls__ext_t *e, ls_batch_t *b,
-                          const ls__msgmeta_t *m, ls_error_t *err)
+static ls_err_t ls__fill1(const ls__table_t *t, const ls__gen_t *g, size_t i, const ls__ext_t *e,
+                          ls_batch_t *b, const ls__msgmeta_t *m, ls_error_t *err)
 {
     const ls_node_t *node = g->ext_node[i];
     ls_column_t *c = node->leaf >= 0 ? &b->cols[node->leaf] : NULL;
@@ -227,7 +227,7 @@ static ls_err_t ls__fill1(const ls__gen_t *g, size_t i, const ls__ext_t *e, ls_b
         }
         return ls__push_str(b, c, r->key, r->key_len);
     case LS__EXT_HEADERS:
-        return ls__fill_headers(b, node, m, err);
+        return ls__fill_headers(t, b, node, m, err);
     case LS__EXT_STATIC:
         return ls_col_push_bytes(b, c, e->value, strlen(e->value), 0);
     case LS__EXT_DERIVED:
@@ -244,7 +244,7 @@ ls_err_t ls__ext_fill(const ls__table_t *t, const ls__gen_t *g, ls_batch_t *b,
                       const ls__msgmeta_t *m, ls_error_t *err)
 {
     for (size_t i = 0; i < t->next; i++) {
-        ls_err_t rc = ls__fill1(g, i, &t->ext[i], b, m, err);
+        ls_err_t rc = ls__fill1(t, g, i, &t->ext[i], b, m, err);
         if (rc != LS_OK) {
             if (err != NULL && err->code == LS_OK) {
                 ls_error_set(err, rc, "column %s: %s", t->ext[i].name, ls_err_str(rc));

@@ -291,7 +291,7 @@ void ls__consumer_close(ls__daemon_t *d)
 
 /* ------------------------------------------------------------ dispatch */
 
-static ls_err_t ls__push_run(ls__daemon_t *d, ls__tp_t *tp, rd_kafka_message_t **msgs, size_t n)
+ls_err_t ls__push_run(ls__daemon_t *d, ls__tp_t *tp, rd_kafka_message_t **msgs, size_t n)
 {
     ls__job_t *job = ls_calloc(1, sizeof(*job));
     rd_kafka_message_t **copy = ls_malloc(n * sizeof(*copy));
@@ -331,7 +331,7 @@ static void ls__run_out(ls__daemon_t *d, ls__tp_t *tp, rd_kafka_message_t **msgs
     }
     if (ls__push_run(d, tp, msgs + start, end - start) != LS_OK) {
         for (size_t j = start; j < end; j++) {
-            rd_kafka_message_destroy(msgs[j]);
+            d->mops->destroy(msgs[j]);
         }
     }
 }

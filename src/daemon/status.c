@@ -90,7 +90,8 @@ static ls_err_t ls__status_table(ls__daemon_t *d, ls__table_t *t, ls_buf_t *b)
                                      (unsigned long long)ls_counter_get(t->m_files),
                                      (unsigned long long)ls_counter_get(t->m_commits),
                                      (long long)atomic_load(&t->pending_rows),
-                                     (long long)atomic_load(&t->pending_msgs), t->failures)
+                                     (long long)atomic_load(&t->pending_msgs),
+                                     atomic_load(&t->failures))
                      : rc;
     bool first = true;
     pthread_mutex_lock(&d->tps_mu);

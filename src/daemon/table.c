@@ -474,6 +474,7 @@ ls_err_t ls__tables_open(ls__daemon_t *d, ls_error_t *err)
         ls__table_t *t = &d->tables[i];
         t->idx = i;
         t->tc = &d->conf->topics[i];
+        t->mops = d->mops;
         pthread_mutex_init(&t->mu, NULL);
         pthread_mutex_init(&t->flush_mu, NULL);
         LS_TRY(ls__table_open1(d, t, err));

@@ -103,6 +103,9 @@ static ls_err_t ls__wt_spill(ls__wt_t *wt, ls__table_t *t, ls_error_t *err)
     rc = rc == LS_OK ? ls_table_files_write(&wt->files, split, err) : rc;
     ls_table_split_free(split);
     ls_batch_reset(wt->batch);
+    if (wt->files.ndone > 0) { /* a file reached its size (or the LRU closed one): commit it */
+        atomic_store(&t->urgent, true);
+    }
     if (rc != LS_OK) {
         ls_error_prefix(err, "table %s: ", t->tc->name);
     }
@@ -266,8 +269,7 @@ static void ls__message(ls__worker_t *w, ls__tp_t *tp, rd_kafka_message_t **msgs
 {
     rd_kafka_message_t *m = msgs[i];
     ls__msgmeta_t mm = {tp->topic, tp->partition, m->offset, -1, m};
-    rd_kafka_timestamp_type_t tt;
-    mm.timestamp_ms = rd_kafka_message_timestamp(m, &tt);
+    mm.timestamp_ms = w->d->mops->timestamp(m);
     bool taken = false, any = false;
     const char *first = NULL;
     for (size_t s = 0; s < tp->ntables; s++) {
@@ -440,7 +442,7 @@ static void ls__flush(ls__worker_t *w, ls__flush_t *fl)
 static void ls__job_free(ls__daemon_t *d, ls__job_t *job)
 {
     for (size_t i = 0; i < job->n; i++) {
-        rd_kafka_message_destroy(job->msgs[i]);
+        d->mops->destroy(job->msgs[i]);
     }
     atomic_fetch_sub(&d->inflight, job->bytes);
     ls_free(job->msgs);

@@ -1,0 +1,141 @@
+/*
+ * test_daemon_pipeline.c — the daemon's threads without librdkafka's: runs of plain
+ * message structs are queued to the workers while the committer flushes on its own timer
+ * and the test thread forces flushes too (as a rebalance does). Every row must land once,
+ * each partition's txn must equal its last offset, and the extra columns must be filled.
+ * This is the test `make test-tsan` runs over the worker/committer/flush protocol (the
+ * end-to-end tests need librdkafka's threads, which ThreadSanitizer cannot follow).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/daemon_int.h"
+#include "lakesink/alloc.h"
+#include "lakesink/log.h"
+#include "testutil.h"
+
+#define NPARTS 4
+#define ROUNDS 12
+#define PER_RUN 250
+
+static int64_t fake_ts(const rd_kafka_message_t *m)
+{
+    return 1705312800000LL + m->offset; /* 2024-01-15T10:00:00Z + offset ms */
+}
+
+static rd_kafka_resp_err_t fake_headers(const rd_kafka_message_t *m, rd_kafka_headers_t **h)
+{
+    (void)m;
+    *h = NULL;
+    return RD_KAFKA_RESP_ERR__NOENT;
+}
+
+static void fake_destroy(rd_kafka_message_t *m)
+{
+    ls_free(m->payload);
+    ls_free(m);
+}
+
+static const ls__msg_ops_t fake_ops = {fake_ts, fake_headers, fake_destroy};
+
+static rd_kafka_message_t *fake_msg(int32_t part, int64_t off)
+{
+    rd_kafka_message_t *m = ls_calloc(1, sizeof(*m));
+    char *v = ls_malloc(160);
+    assert_non_null(m);
+    assert_non_null(v);
+    int n = snprintf(v, 160, "{\"id\":%lld,\"kind\":\"%c\",\"ts\":\"2024-01-1%dT10:00:00Z\"}",
+                     (long long)off, 'a' + (int)(off % 3), (int)(off % 5));
+    m->payload = v;
+    m->len = (size_t)n;
+    m->partition = part;
+    m->offset = off;
+    return m;
+}
+
+static ls_conf_t *config(const char *table)
+{
+    char text[1024];
+    snprintf(text, sizeof(text),
+             "kafka: {brokers: \"127.0.0.1:1\"}\nworkers: 2\n"
+             "topics:\n  t:\n    kafka-topic: ev\n"
+             "    metadata-columns: [_kafka_partition, _kafka_offset, _kafka_timestamp, "
+             "_kafka_headers]\n"
+             "    transforms: {static: {src: test}, derive: {day: \"day(ts)\"}}\n"
+             "    destination: {table-uri: \"%s\", partition-columns: [kind]}\n"
+             "    processing: {batch-size: 100000, flush-interval: 200ms, max-open-files: 2}\n",
+             table);
+    ls_conf_t *conf = NULL;
+    ls_error_t err;
+    ls_error_clear(&err);
+    assert_int_equal(ls_conf_load_buf(text, strlen(text), "t.yml", &conf, NULL, &err), LS_OK);
+    return conf;
+}
+
+static void test_pipeline_threads(void **state)
+{
+    (void)state;
+    ls_log_set_level(LS_LOG_ERROR);
+    char dir[] = "/tmp/ls_test_pipeline_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char table[64];
+    snprintf(table, sizeof(table), "%s/t", dir);
+    ls_conf_t *conf = config(table);
+    ls_error_t err;
+    ls_error_clear(&err);
+    ls__daemon_t *d = ls__daemon_new_offline(conf, &fake_ops, &err);
+    assert_non_null(d);
+    ls__tp_t *tps[NPARTS];
+    for (int p = 0; p < NPARTS; p++) {
+        tps[p] = ls__tp_get(d, "ev", p);
+        assert_non_null(tps[p]);
+        assert_int_equal(tps[p]->ntables, 1);
+        tps[p]->assigned = true;
+    }
+    int64_t next[NPARTS] = {0};
+    for (int r = 0; r < ROUNDS; r++) {
+        for (int p = 0; p < NPARTS; p++) {
+            rd_kafka_message_t *msgs[PER_RUN];
+            for (int i = 0; i < PER_RUN; i++) {
+                msgs[i] = fake_msg(p, next[p]++);
+            }
+            assert_int_equal(ls__push_run(d, tps[p], msgs, PER_RUN), LS_OK);
+        }
+        if (r % 4 == 3) {
+            assert_int_equal(ls__flush_all(d, &err), LS_OK); /* as a revoke does */
+        } else {
+            usleep(50000); /* the committer's own timer flushes too */
+        }
+    }
+    assert_int_equal(ls__flush_all(d, &err), LS_OK);
+    ls__table_t *t = &d->tables[0];
+    int64_t rows = 0;
+    size_t cur = 0;
+    for (const ls_delta_file_t *f; (f = ls_delta_snapshot_next_file(t->snap, &cur)) != NULL;) {
+        const char *n = strstr(f->add.stats, "\"numRecords\":");
+        rows += n ? strtoll(n + 13, NULL, 10) : 0;
+    }
+    assert_int_equal(rows, NPARTS * ROUNDS * PER_RUN);
+    for (int p = 0; p < NPARTS; p++) {
+        assert_int_equal(ls__table_txn(d, t, "ev", p), next[p] - 1);
+    }
+    const ls_type_t *schema = ls_delta_snapshot_schema(t->snap);
+    assert_true(ls_type_struct_find(schema, "day") >= 0);
+    assert_true(ls_type_struct_find(schema, "_kafka_headers") >= 0);
+    assert_false(atomic_load(&d->fatal));
+    ls_daemon_free(d);
+    ls_conf_free(conf);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pipeline_threads),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
