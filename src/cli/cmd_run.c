@@ -4,8 +4,9 @@
  * signal (2 s or more after the first), or a drain longer than shutdown-timeout, ends the
  * process at once (exit 3):
  * nothing is lost either way, since uncommitted rows are read again from Kafka. When the
- * daemon is fenced (another instance committed positions it still held) it starts
- * afresh from the tables' positions.
+ * daemon is fenced (another instance committed positions it still held), or storage or the
+ * network fails (after the daemon's own retries), it starts afresh from the tables'
+ * positions, after a pause that doubles up to a minute in the second case.
  *
  * Not responsible for: the daemon itself (src/daemon, daemon.h).
  */
@@ -105,29 +106,57 @@ static void ls__signals_install(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
+/* Storage and network failures: the daemon starts afresh after a pause instead of exiting,
+ * so a dead endpoint becomes back-pressure rather than a crash loop. */
+static bool ls__transient(ls_err_t rc)
+{
+    return rc == LS_ERR_IO || rc == LS_ERR_TIMEOUT || rc == LS_ERR_RETRY || rc == LS_ERR_CONFLICT;
+}
+
+/* Sleep @p ms in slices, returning early on a signal. */
+static void ls__pause_ms(int64_t ms)
+{
+    for (int64_t t = 0; t < ms && atomic_load(&ls__signals) == 0; t += 100) {
+        usleep(100 * 1000);
+    }
+}
+
 static int ls__run_loop(const ls_conf_t *conf)
 {
-    for (unsigned restarts = 0;; restarts++) {
+    unsigned fenced = 0;
+    int64_t backoff = 1000;
+    for (;;) {
         ls_error_t err;
         ls_error_clear(&err);
         ls_daemon_t *d = ls_daemon_new(conf, &err);
-        if (d == NULL) {
-            return ls_cli_fail("run", NULL, &err);
+        ls_err_t rc = d != NULL ? LS_OK : err.code;
+        if (d != NULL) {
+            atomic_store(&ls__daemon, d);
+            if (atomic_load(&ls__signals) > 0) {
+                ls_daemon_stop(d); /* a signal came while starting */
+            }
+            rc = ls_daemon_run(d, &err);
+            atomic_store(&ls__daemon, NULL);
+            ls_daemon_free(d);
         }
-        atomic_store(&ls__daemon, d);
-        if (atomic_load(&ls__signals) > 0) {
-            ls_daemon_stop(d); /* a signal came while starting */
+        if (rc == LS_OK || atomic_load(&ls__signals) > 0) {
+            return rc == LS_OK ? LS_CLI_EXIT_OK : ls_cli_fail("run", NULL, &err);
         }
-        ls_err_t rc = ls_daemon_run(d, &err);
-        atomic_store(&ls__daemon, NULL);
-        ls_daemon_free(d);
-        if (rc == LS_ERR_EXISTS && atomic_load(&ls__signals) == 0 &&
-            restarts < LS__RESTARTS_MAX) {
+        if (rc == LS_ERR_EXISTS && ++fenced <= LS__RESTARTS_MAX) {
             ls_log_kv(LS_LOG_WARN, "run", "fenced: starting afresh from the tables' positions",
                       "error", err.msg, NULL);
             continue;
         }
-        return rc == LS_OK ? LS_CLI_EXIT_OK : ls_cli_fail("run", NULL, &err);
+        if (!ls__transient(rc)) {
+            return ls_cli_fail("run", NULL, &err);
+        }
+        char ms[24];
+        snprintf(ms, sizeof(ms), "%lld", (long long)backoff);
+        ls_log_kv(LS_LOG_ERROR, "run", "transient failure: starting afresh after a pause (nothing "
+                  "is lost: uncommitted rows are read again)", "error", err.msg, "pause_ms", ms,
+                  NULL);
+        ls__pause_ms(backoff);
+        backoff = backoff * 2 > 60000 ? 60000 : backoff * 2;
     }
 }
 
