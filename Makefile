@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps deps-test build test test-asan test-tsan fuzz bench demo format lint checksrc clean
+.PHONY: all deps deps-test build test test-asan test-tsan fuzz bench bench-e2e demo format lint checksrc clean
 
 all: build
 
@@ -45,6 +45,10 @@ fuzz: deps-test
 
 bench: build deps-test
 	@bench/run.sh $(BUILD)
+
+
+bench-e2e: build
+	@bench/e2e.sh $(BUILD)
 
 demo: build
 	@$(BUILD)/lakesink demo

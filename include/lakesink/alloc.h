@@ -41,7 +41,7 @@ void ls_alloc_fail_after(long n, int sticky);
  */
 void ls_alloc_fail_random(uint32_t one_in, uint32_t seed);
 
-/** @brief Number of allocation calls made so far (for sizing injection loops). */
+/** @brief Allocation calls made so far by the calling thread (for sizing injection loops). */
 uint64_t ls_alloc_count(void);
 
 #endif

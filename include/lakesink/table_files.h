@@ -65,6 +65,13 @@ void ls_table_files_init(ls_table_files_t *fs, const ls_table_files_cfg_t *cfg);
 ls_err_t ls_table_files_write(ls_table_files_t *fs, const ls_table_split_t *split,
                               ls_error_t *err);
 
+/**
+ * @brief Write the rows of @p batch (a batch of the data layout's shape) to the file of the
+ * partition @p values (ncols text values; NULL = null; may be NULL when ncols is 0).
+ */
+ls_err_t ls_table_files_write_group(ls_table_files_t *fs, const char *const *values,
+                                    const ls_batch_t *batch, ls_error_t *err);
+
 /** @brief Close every open file, recording it in `done`. */
 ls_err_t ls_table_files_close_all(ls_table_files_t *fs, ls_error_t *err);
 

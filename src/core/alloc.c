@@ -12,29 +12,42 @@ static atomic_long ls__fail_at = -1;     /* countdown; -1 = off */
 static atomic_int ls__fail_sticky = 0;
 static atomic_uint ls__fail_one_in = 0;
 static atomic_uint ls__rand_state = 1;
-static atomic_ullong ls__count = 0;
+/* Set while any injection is configured: the common path reads one flag and touches no
+ * shared counter (an atomic increment per allocation made threads contend). */
+static atomic_int ls__armed = 0;
+static _Thread_local uint64_t ls__count = 0;
+
+static void ls__rearm(void)
+{
+    atomic_store(&ls__armed, atomic_load(&ls__fail_at) >= 0 || atomic_load(&ls__fail_one_in) != 0);
+}
 
 void ls_alloc_fail_after(long n, int sticky)
 {
     atomic_store(&ls__fail_sticky, sticky);
     atomic_store(&ls__fail_at, n);
+    ls__rearm();
 }
 
 void ls_alloc_fail_random(uint32_t one_in, uint32_t seed)
 {
     atomic_store(&ls__rand_state, seed ? seed : 1);
     atomic_store(&ls__fail_one_in, one_in);
+    ls__rearm();
 }
 
 uint64_t ls_alloc_count(void)
 {
-    return atomic_load(&ls__count);
+    return ls__count;
 }
 
 /* Returns non-zero when this allocation must fail. */
 static int ls__should_fail(void)
 {
-    atomic_fetch_add(&ls__count, 1);
+    ls__count++;
+    if (atomic_load_explicit(&ls__armed, memory_order_relaxed) == 0) {
+        return 0;
+    }
     long at = atomic_load(&ls__fail_at);
     if (at >= 0) {
         if (at == 0) {

@@ -203,11 +203,20 @@ typedef struct ls__flush_s {
     size_t npos, pos_cap;
 } ls__flush_t;
 
+/* Consecutive messages of one topic-partition inside a RUN job. */
+typedef struct ls__run_s {
+    ls__tp_t *tp;
+    size_t start, n; /* into the job's msgs */
+} ls__run_t;
+
+/* A RUN job carries every run one consumed batch has for one worker (one queue push per
+ * worker and batch, not per partition). */
 typedef struct ls__job_s {
     ls__job_kind_t kind;
-    ls__tp_t *tp;             /* RUN */
     rd_kafka_message_t **msgs; /* RUN: owned by the job */
     size_t n;
+    ls__run_t *runs;           /* RUN: owned */
+    size_t nruns;
     uint64_t bytes;
     ls__flush_t *fl;          /* FLUSH: borrowed */
 } ls__job_t;

@@ -291,55 +291,94 @@ void ls__consumer_close(ls__daemon_t *d)
 
 /* ------------------------------------------------------------ dispatch */
 
-ls_err_t ls__push_run(ls__daemon_t *d, ls__tp_t *tp, rd_kafka_message_t **msgs, size_t n)
+/* One worker's share of a consumed batch, being assembled. */
+typedef struct ls__share_s {
+    rd_kafka_message_t **msgs;
+    size_t n;
+    ls__run_t *runs;
+    size_t nruns;
+    uint64_t bytes;
+} ls__share_t;
+
+static ls_err_t ls__share_add(ls__share_t *sh, ls__tp_t *tp, rd_kafka_message_t *m, size_t cap)
 {
-    ls__job_t *job = ls_calloc(1, sizeof(*job));
-    rd_kafka_message_t **copy = ls_malloc(n * sizeof(*copy));
-    if (job == NULL || copy == NULL) {
-        ls_free(job);
-        ls_free(copy);
-        return LS_ERR_NOMEM;
+    if (sh->msgs == NULL) {
+        sh->msgs = ls_malloc(cap * sizeof(*sh->msgs));
+        sh->runs = ls_malloc(cap * sizeof(*sh->runs));
+        if (sh->msgs == NULL || sh->runs == NULL) {
+            ls_free(sh->msgs);
+            ls_free(sh->runs);
+            sh->msgs = NULL;
+            sh->runs = NULL;
+            return LS_ERR_NOMEM;
+        }
     }
-    memcpy(copy, msgs, n * sizeof(*copy));
-    job->kind = LS__JOB_RUN;
-    job->tp = tp;
-    job->msgs = copy;
-    job->n = n;
-    for (size_t i = 0; i < n; i++) {
-        job->bytes += msgs[i]->len + msgs[i]->key_len + 128;
+    if (sh->nruns == 0 || sh->runs[sh->nruns - 1].tp != tp) {
+        sh->runs[sh->nruns++] = (ls__run_t){tp, sh->n, 0};
     }
-    atomic_fetch_add(&d->inflight, job->bytes);
-    ls_counter_add(tp->m_consumed, n);
-    ls_counter_add(d->m_msgs, n);
-    ls_counter_add(d->m_msg_bytes, job->bytes);
-    atomic_store(&tp->consumed, msgs[n - 1]->offset + 1);
-    if (ls_queue_push(d->workers[tp->worker].q, job, -1) != LS_OK) {
-        atomic_fetch_sub(&d->inflight, job->bytes);
-        ls_free(copy);
-        ls_free(job);
-        return LS_ERR_CLOSED;
-    }
+    sh->runs[sh->nruns - 1].n++;
+    sh->msgs[sh->n++] = m;
+    sh->bytes += m->len + m->key_len + 128;
     return LS_OK;
 }
 
-/* Queue msgs[start, end) of @p tp as one run (destroying them when that fails). */
-static void ls__run_out(ls__daemon_t *d, ls__tp_t *tp, rd_kafka_message_t **msgs, size_t start,
-                        size_t end)
+/* Queue one worker's share as one job (taking the messages; destroyed if that fails). */
+static ls_err_t ls__share_push(ls__daemon_t *d, unsigned worker, ls__share_t *sh)
 {
-    if (tp == NULL || end <= start) {
-        return;
-    }
-    if (ls__push_run(d, tp, msgs + start, end - start) != LS_OK) {
-        for (size_t j = start; j < end; j++) {
-            d->mops->destroy(msgs[j]);
+    ls__job_t *job = sh->n > 0 ? ls_calloc(1, sizeof(*job)) : NULL;
+    ls_err_t rc = sh->n == 0 ? LS_OK : job == NULL ? LS_ERR_NOMEM : LS_OK;
+    if (job != NULL) {
+        job->kind = LS__JOB_RUN;
+        job->msgs = sh->msgs;
+        job->n = sh->n;
+        job->runs = sh->runs;
+        job->nruns = sh->nruns;
+        job->bytes = sh->bytes;
+        atomic_fetch_add(&d->inflight, job->bytes);
+        for (size_t r = 0; r < sh->nruns; r++) {
+            const ls__run_t *run = &sh->runs[r];
+            ls_counter_add(run->tp->m_consumed, run->n);
+            atomic_store(&run->tp->consumed, sh->msgs[run->start + run->n - 1]->offset + 1);
+        }
+        ls_counter_add(d->m_msgs, sh->n);
+        ls_counter_add(d->m_msg_bytes, sh->bytes);
+        rc = ls_queue_push(d->workers[worker].q, job, -1);
+        if (rc != LS_OK) {
+            atomic_fetch_sub(&d->inflight, job->bytes);
+            ls_free(job);
         }
     }
+    if (rc != LS_OK) {
+        for (size_t i = 0; i < sh->n; i++) {
+            d->mops->destroy(sh->msgs[i]);
+        }
+        ls_free(sh->msgs);
+        ls_free(sh->runs);
+    }
+    memset(sh, 0, sizeof(*sh));
+    return rc;
 }
 
-/* Hand out one consumed batch as runs of consecutive messages of one partition. */
+ls_err_t ls__push_run(ls__daemon_t *d, ls__tp_t *tp, rd_kafka_message_t **msgs, size_t n)
+{
+    ls__share_t sh;
+    memset(&sh, 0, sizeof(sh));
+    for (size_t i = 0; i < n; i++) {
+        if (ls__share_add(&sh, tp, msgs[i], n) != LS_OK) {
+            for (size_t j = i; j < n; j++) {
+                d->mops->destroy(msgs[j]);
+            }
+            break;
+        }
+    }
+    return ls__share_push(d, tp->worker, &sh);
+}
+
+/* Hand out one consumed batch: one job per worker holding its partitions' runs. */
 static void ls__dispatch(ls__daemon_t *d, rd_kafka_message_t **msgs, size_t n)
 {
-    size_t start = 0;
+    ls__share_t sh[LS__MAX_WORKERS];
+    memset(sh, 0, sizeof(ls__share_t) * d->nworkers);
     ls__tp_t *cur = NULL;
     for (size_t i = 0; i < n; i++) {
         rd_kafka_message_t *m = msgs[i];
@@ -352,20 +391,15 @@ static void ls__dispatch(ls__daemon_t *d, rd_kafka_message_t **msgs, size_t n)
         } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
             ls_log_kv(LS_LOG_WARN, "kafka", rd_kafka_message_errstr(m), NULL);
         }
-        if (tp == NULL) {
-            ls__run_out(d, cur, msgs, start, i);
-            rd_kafka_message_destroy(m);
-            cur = NULL;
-            start = i + 1;
+        if (tp == NULL || ls__share_add(&sh[tp->worker], tp, m, n) != LS_OK) {
+            d->mops->destroy(m); /* not ours (an error or EOF event), or out of memory */
             continue;
         }
-        if (tp != cur || i - start >= LS__RUN_MAX) {
-            ls__run_out(d, cur, msgs, start, i);
-            cur = tp;
-            start = i;
-        }
+        cur = tp;
     }
-    ls__run_out(d, cur, msgs, start, n);
+    for (unsigned w = 0; w < d->nworkers; w++) {
+        ls__share_push(d, w, &sh[w]);
+    }
 }
 
 /* ------------------------------------------------------------ housekeeping */

@@ -16,8 +16,8 @@
 #include "lakesink/alloc.h"
 #include "lakesink/log.h"
 
-#define LS__BATCH_ROWS 8192
-#define LS__BATCH_BYTES ((size_t)8 << 20)
+#define LS__BATCH_ROWS 32768
+#define LS__BATCH_BYTES ((size_t)16 << 20)
 #define LS__ROUTE_ARENA 65536
 
 /* ------------------------------------------------------------ per-table state */
@@ -98,10 +98,15 @@ static ls_err_t ls__wt_spill(ls__wt_t *wt, ls__table_t *t, ls_error_t *err)
         ls_table_files_init(&wt->files, &wt->g->fcfg);
         wt->files_init = true;
     }
-    ls_table_split_t *split = NULL;
-    ls_err_t rc = ls_table_split(wt->g->part, wt->batch, 0, &split, err);
-    rc = rc == LS_OK ? ls_table_files_write(&wt->files, split, err) : rc;
-    ls_table_split_free(split);
+    ls_err_t rc;
+    if (t->ncols == 0) { /* unpartitioned: the batch already has the data file's shape */
+        rc = ls_table_files_write_group(&wt->files, NULL, wt->batch, err);
+    } else {
+        ls_table_split_t *split = NULL;
+        rc = ls_table_split(wt->g->part, wt->batch, 0, &split, err);
+        rc = rc == LS_OK ? ls_table_files_write(&wt->files, split, err) : rc;
+        ls_table_split_free(split);
+    }
     ls_batch_reset(wt->batch);
     if (wt->files.ndone > 0) { /* a file reached its size (or the LRU closed one): commit it */
         atomic_store(&t->urgent, true);
@@ -345,27 +350,29 @@ static void ls__publish_counts(ls__worker_t *w, ls__table_t *t, int64_t now)
     atomic_compare_exchange_strong(&t->oldest_ms, &zero, now);
 }
 
-static void ls__run(ls__worker_t *w, ls__job_t *job)
+static void ls__run_one(ls__worker_t *w, ls__tp_t *tp, rd_kafka_message_t **msgs, size_t n)
 {
-    ls__tp_t *tp = job->tp;
     if (atomic_exchange(&tp->reset, false)) {
         for (size_t s = 0; s < tp->ntables; s++) {
             tp->done_off[s] = -1;
         }
     }
     ls__note_tp(w, tp);
-    for (size_t i = 0; i < job->n && !atomic_load(&w->d->fatal); i++) {
-        ls__message(w, tp, job->msgs, i, job->n);
+    for (size_t i = 0; i < n && !atomic_load(&w->d->fatal); i++) {
+        ls__message(w, tp, msgs, i, n);
+    }
+}
+
+/* Every run of a job; rows stay in the batches (spilled to files when full or flushed). */
+static void ls__run(ls__worker_t *w, ls__job_t *job)
+{
+    for (size_t r = 0; r < job->nruns; r++) {
+        const ls__run_t *run = &job->runs[r];
+        ls__run_one(w, run->tp, job->msgs + run->start, run->n);
     }
     int64_t now = ls__now_ms();
-    for (size_t s = 0; s < tp->ntables; s++) {
-        ls__table_t *t = &w->d->tables[tp->tables[s]];
-        ls_error_t err;
-        ls_error_clear(&err);
-        if (ls__wt_spill(&w->wt[t->idx], t, &err) != LS_OK) {
-            ls__daemon_fail(w->d, &err);
-        }
-        ls__publish_counts(w, t, now);
+    for (size_t i = 0; i < w->d->ntables; i++) {
+        ls__publish_counts(w, &w->d->tables[i], now);
     }
     atomic_store(&w->mem, ls__worker_mem_now(w));
 }
@@ -446,6 +453,7 @@ static void ls__job_free(ls__daemon_t *d, ls__job_t *job)
     }
     atomic_fetch_sub(&d->inflight, job->bytes);
     ls_free(job->msgs);
+    ls_free(job->runs);
     ls_free(job);
 }
 

@@ -253,28 +253,35 @@ static ls_err_t ls__file_for(ls_table_files_t *fs, const char *const *values, ls
     return LS_OK;
 }
 
+ls_err_t ls_table_files_write_group(ls_table_files_t *fs, const char *const *values,
+                                    const ls_batch_t *batch, ls_error_t *err)
+{
+    if (batch->nrows == 0) {
+        return LS_OK;
+    }
+    ls_table_open_t *o = NULL;
+    LS_TRY(ls__file_for(fs, values, &o, err));
+    LS_TRY(ls_table_nulls_add(o->nulls, batch, err));
+    ls_err_t rc = ls_pq_writer_write(o->w, batch, err);
+    if (rc != LS_OK) {
+        return ls_error_prefix(err, "writing %s: ", o->key);
+    }
+    if (ls_pq_writer_size_estimate(o->w) >= fs->cfg->target_bytes) {
+        for (size_t i = 0; i < fs->nopen; i++) {
+            if (fs->open[i] == o) {
+                LS_TRY(ls__close_at(fs, i, err));
+                break;
+            }
+        }
+    }
+    return LS_OK;
+}
+
 ls_err_t ls_table_files_write(ls_table_files_t *fs, const ls_table_split_t *split, ls_error_t *err)
 {
     for (size_t g = 0; g < split->ngroups; g++) {
         const ls_table_group_t *grp = &split->groups[g];
-        if (grp->batch->nrows == 0) {
-            continue;
-        }
-        ls_table_open_t *o = NULL;
-        LS_TRY(ls__file_for(fs, grp->values, &o, err));
-        LS_TRY(ls_table_nulls_add(o->nulls, grp->batch, err));
-        ls_err_t rc = ls_pq_writer_write(o->w, grp->batch, err);
-        if (rc != LS_OK) {
-            return ls_error_prefix(err, "writing %s: ", o->key);
-        }
-        if (ls_pq_writer_size_estimate(o->w) >= fs->cfg->target_bytes) {
-            for (size_t i = 0; i < fs->nopen; i++) {
-                if (fs->open[i] == o) {
-                    LS_TRY(ls__close_at(fs, i, err));
-                    break;
-                }
-            }
-        }
+        LS_TRY(ls_table_files_write_group(fs, grp->values, grp->batch, err));
     }
     return LS_OK;
 }
