@@ -46,7 +46,6 @@ fuzz: deps-test
 bench: build deps-test
 	@bench/run.sh $(BUILD)
 
-
 bench-e2e: build
 	@bench/e2e.sh $(BUILD)
 
