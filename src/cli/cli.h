@@ -111,6 +111,9 @@ int ls_cli_split_list(const char *list, char *store, size_t store_len, const cha
  */
 ls_err_t ls_cli_read_schema_file(const char *path, ls_type_t **out, ls_error_t *err);
 
+/** @brief Route SIGTERM and SIGINT to @p handler and ignore SIGPIPE (long-running commands). */
+void ls_cli_on_stop_signals(void (*handler)(int));
+
 /** @brief Seconds on a monotonic clock, for durations. */
 double ls_cli_now(void);
 

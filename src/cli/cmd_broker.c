@@ -96,13 +96,7 @@ static int ls__parse_topics(const char *list, char *store, size_t store_len, con
 
 static void ls__serve(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = ls__on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    ls_cli_on_stop_signals(ls__on_signal);
     struct timespec tick = {0, 100 * 1000 * 1000};
     while (!ls__stop) {
         nanosleep(&tick, NULL); /* the cluster runs on its own threads */

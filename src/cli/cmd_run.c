@@ -95,17 +95,6 @@ static void *ls__watchdog(void *arg)
     return NULL;
 }
 
-static void ls__signals_install(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = ls__on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-}
-
 /* Storage and network failures: the daemon starts afresh after a pause instead of exiting,
  * so a dead endpoint becomes back-pressure rather than a crash loop. */
 static bool ls__transient(ls_err_t rc)
@@ -185,7 +174,7 @@ int ls_cli_run_main(int argc, char **argv)
     ls_conf_diags_free(&diags);
     ls_log_set_level((ls_log_level_t)ls_log_level_parse(conf->log_level));
     ls__timeout_ms = conf->shutdown_timeout_ms;
-    ls__signals_install();
+    ls_cli_on_stop_signals(ls__on_signal);
     pthread_t wd;
     pthread_create(&wd, NULL, ls__watchdog, NULL);
     pthread_detach(wd);
