@@ -151,7 +151,7 @@ static ls_err_t ls__set_txns(ls__daemon_t *d, ls__table_t *t, ls_delta_tx_t *tx,
     *moved = 0;
     for (size_t i = 0; i < fl->npos; i++) {
         const ls__pos_t *p = &fl->pos[i];
-        if (p->offset <= p->tp->committed[p->slot]) {
+        if (p->offset <= atomic_load(&p->tp->committed[p->slot])) {
             continue;
         }
         char app[512];
@@ -224,8 +224,8 @@ static void ls__committed(ls__table_t *t, const ls__flush_t *fl, double secs)
     }
     for (size_t i = 0; i < fl->npos; i++) {
         const ls__pos_t *p = &fl->pos[i];
-        if (p->offset > p->tp->committed[p->slot]) {
-            p->tp->committed[p->slot] = p->offset;
+        if (p->offset > atomic_load(&p->tp->committed[p->slot])) {
+            atomic_store(&p->tp->committed[p->slot], p->offset);
         }
     }
     int64_t v = ls_delta_snapshot_version(t->snap);
@@ -270,9 +270,10 @@ static void ls__kafka_commit(ls__daemon_t *d, const ls__flush_t *fl)
         ls__tp_t *tp = fl->pos[i].tp;
         int64_t low = INT64_MAX;
         for (size_t s = 0; s < tp->ntables; s++) {
-            low = tp->committed[s] < low ? tp->committed[s] : low;
+            int64_t c = atomic_load(&tp->committed[s]);
+            low = c < low ? c : low;
         }
-        if (tp->assigned && low >= 0 && low != INT64_MAX) {
+        if (atomic_load(&tp->assigned) && low >= 0 && low != INT64_MAX) {
             rd_kafka_topic_partition_list_add(l, tp->topic, tp->partition)->offset = low + 1;
         }
     }

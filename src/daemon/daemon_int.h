@@ -172,12 +172,13 @@ typedef struct ls__tp_s {
     size_t tables[LS__TP_TABLES];
     /* written by the poll thread at assignment (before any run of it is queued) */
     int64_t skip_upto[LS__TP_TABLES]; /* offsets <= this are in the table already */
-    bool assigned;
+    atomic_bool assigned; /* read by the committer and /status */
     /* worker-owned: last offset handled per table (-1: none since assignment) */
     int64_t done_off[LS__TP_TABLES];
     atomic_bool reset;  /* set at assignment: the worker forgets done_off */
-    /* committer-owned (under the table mutex): committed position per table */
-    int64_t committed[LS__TP_TABLES];
+    /* committed position per table: written under the table mutex (commits, assignment),
+     * read lock-free by the Kafka offset commit and /status */
+    atomic_llong committed[LS__TP_TABLES];
     /* poll thread: for lag */
     atomic_llong consumed; /* next offset to consume (last seen + 1), -1 unknown */
     ls_gauge_t *m_lag;

@@ -57,7 +57,8 @@ static ls__tp_t *ls__tp_new(ls__daemon_t *d, const char *topic, int32_t partitio
         }
     }
     for (size_t s = 0; s < LS__TP_TABLES; s++) {
-        tp->skip_upto[s] = tp->done_off[s] = tp->committed[s] = -1;
+        tp->skip_upto[s] = tp->done_off[s] = -1;
+        atomic_store(&tp->committed[s], -1);
     }
     atomic_store(&tp->consumed, -1);
     ls__tp_metrics(d, tp);
@@ -114,9 +115,9 @@ static int64_t ls__start_offset(ls__daemon_t *d, ls__tp_t *tp)
             }
         }
         int64_t v = ls__table_txn(d, t, tp->topic, tp->partition);
+        atomic_store(&tp->committed[s], v);
         pthread_mutex_unlock(&t->mu);
         tp->skip_upto[s] = v;
-        tp->committed[s] = v;
         missing = missing || v < 0;
         low = v >= 0 && v < low ? v : low;
     }
@@ -144,7 +145,7 @@ static void ls__assign(ls__daemon_t *d, rd_kafka_t *rk, rd_kafka_topic_partition
         p->offset = ls__start_offset(d, tp);
         atomic_store(&tp->reset, true);
         atomic_store(&tp->consumed, p->offset >= 0 ? p->offset : -1);
-        tp->assigned = true;
+        atomic_store(&tp->assigned, true);
         char part[16], off[24];
         snprintf(part, sizeof(part), "%d", (int)p->partition);
         snprintf(off, sizeof(off), "%lld", (long long)p->offset);
@@ -188,7 +189,7 @@ static void ls__revoke(ls__daemon_t *d, rd_kafka_t *rk, rd_kafka_topic_partition
     for (int i = 0; i < parts->cnt; i++) {
         ls__tp_t *tp = ls__tp_get(d, parts->elems[i].topic, parts->elems[i].partition);
         if (tp != NULL) {
-            tp->assigned = false;
+            atomic_store(&tp->assigned, false);
             ls_gauge_set(tp->m_lag, 0);
         }
     }
@@ -450,7 +451,7 @@ static void ls__lag(ls__daemon_t *d)
     for (size_t i = 0; i < d->ntps; i++) {
         ls__tp_t *tp = d->tps[i];
         int64_t lo, hi, pos = atomic_load(&tp->consumed);
-        if (!tp->assigned || pos < 0 ||
+        if (!atomic_load(&tp->assigned) || pos < 0 ||
             rd_kafka_get_watermark_offsets(d->rk, tp->topic, tp->partition, &lo, &hi) !=
                 RD_KAFKA_RESP_ERR_NO_ERROR || hi < 0) {
             continue;

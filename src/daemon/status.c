@@ -67,8 +67,8 @@ static ls_err_t ls__status_tp(ls__daemon_t *d, const ls__table_t *t, ls__tp_t *t
     LS_TRY(ls_json_append_string(b, tp->topic, strlen(tp->topic)));
     return ls_buf_printf(b, ",\"partition\":%d,\"assigned\":%s,\"committed_offset\":%lld,"
                          "\"next_offset\":%lld,\"lag\":%lld}",
-                         (int)tp->partition, tp->assigned ? "true" : "false",
-                         (long long)tp->committed[s], (long long)consumed,
+                         (int)tp->partition, atomic_load(&tp->assigned) ? "true" : "false",
+                         (long long)atomic_load(&tp->committed[s]), (long long)consumed,
                          (long long)ls_gauge_get(tp->m_lag));
     (void)t;
 }

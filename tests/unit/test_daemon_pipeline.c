@@ -92,7 +92,7 @@ static void test_pipeline_threads(void **state)
         tps[p] = ls__tp_get(d, "ev", p);
         assert_non_null(tps[p]);
         assert_int_equal(tps[p]->ntables, 1);
-        tps[p]->assigned = true;
+        atomic_store(&tps[p]->assigned, true);
     }
     int64_t next[NPARTS] = {0};
     for (int r = 0; r < ROUNDS; r++) {
