@@ -170,12 +170,14 @@ static void ls__assign(ls__daemon_t *d, rd_kafka_t *rk, rd_kafka_topic_partition
 static void ls__revoke(ls__daemon_t *d, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts)
 {
     if (rd_kafka_assignment_lost(rk)) {
-        /* Another member may own them already: our buffered rows would duplicate its. */
-        ls_log_kv(LS_LOG_ERROR, "daemon", "partitions lost (session timed out): starting afresh",
+        /* Another member may own them already. Committing what we hold is still safe: the
+         * txn fencing makes whichever of the two commits second start afresh. librdkafka
+         * also reports an assignment lost when an offset commit meets a rebalance, and
+         * then the partitions usually come straight back: keep going. */
+        ls_log_kv(LS_LOG_WARN, "daemon", "partitions reported lost: committing what they sent",
                   NULL);
-        atomic_store(&d->fenced, true);
-        atomic_store(&d->stop, true);
-    } else if (!atomic_load(&d->fatal)) {
+    }
+    if (!atomic_load(&d->fatal)) {
         ls_error_t e;
         ls_error_clear(&e);
         ls_err_t rc = ls__flush_all(d, &e); /* commit what the revoked partitions sent */
