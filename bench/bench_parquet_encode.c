@@ -6,13 +6,16 @@
  * Prints one JSON line per run (rows/s, input MB/s, output size) and the process's peak
  * RSS (getrusage), so run each mode in its own process to keep RSS figures apart.
  *
- * Usage: bench_parquet_encode full|encode EVENTS.ndjson SCHEMA.json OUT.parquet [RUNS]
+ * Usage: bench_parquet_encode full|encode EVENTS.ndjson SCHEMA.json OUT.parquet [RUNS
+ *        [LEVEL [PAGE_BYTES]]]   (encode: the codec level and page size to try; 0 = default)
+ * On a shared machine compare the encode runs' smallest cpu_seconds (process CPU time).
  * Not responsible for: the comparison with DuckDB (bench/run.sh).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "cli/ndjson_convert.h"
@@ -30,12 +33,21 @@ static double ls__peak_rss_mb(void)
     return (double)ru.ru_maxrss / 1024.0; /* KiB on Linux */
 }
 
-static void ls__report(const char *mode, int run, uint64_t rows, uint64_t in_bytes,
-                       uint64_t out_bytes, double secs)
+/* CPU seconds of the process (all threads) so far. */
+static double ls__cpu_now(void)
 {
-    printf("{\"mode\":\"%s\",\"run\":%d,\"rows\":%llu,\"seconds\":%.3f,\"rows_per_s\":%.0f,"
-           "\"input_mb_per_s\":%.1f,\"output_bytes\":%llu,\"peak_rss_mb\":%.1f}\n",
-           mode, run, (unsigned long long)rows, secs, (double)rows / secs,
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void ls__report(const char *mode, int run, uint64_t rows, uint64_t in_bytes,
+                       uint64_t out_bytes, double secs, double cpu)
+{
+    printf("{\"mode\":\"%s\",\"run\":%d,\"rows\":%llu,\"seconds\":%.3f,\"cpu_seconds\":%.3f,"
+           "\"rows_per_s\":%.0f,\"input_mb_per_s\":%.1f,\"output_bytes\":%llu,"
+           "\"peak_rss_mb\":%.1f}\n",
+           mode, run, (unsigned long long)rows, secs, cpu, (double)rows / secs,
            (double)in_bytes / 1e6 / secs, (unsigned long long)out_bytes, ls__peak_rss_mb());
     fflush(stdout);
 }
@@ -43,6 +55,7 @@ static void ls__report(const char *mode, int run, uint64_t rows, uint64_t in_byt
 static int ls__full(const char *in, const ls_type_t *schema, const char *out, int runs)
 {
     for (int run = 1; run <= runs; run++) {
+        double c0 = ls__cpu_now();
         ls_cli_convert_opts_t o;
         ls_cli_convert_opts_init(&o);
         o.input = in;
@@ -55,7 +68,8 @@ static int ls__full(const char *in, const ls_type_t *schema, const char *out, in
             fprintf(stderr, "bench: %s\n", err.msg);
             return 1;
         }
-        ls__report("full", run, st.rows, st.input_bytes, st.output_bytes, st.seconds);
+        ls__report("full", run, st.rows, st.input_bytes, st.output_bytes, st.seconds,
+                   ls__cpu_now() - c0);
     }
     return 0;
 }
@@ -114,7 +128,8 @@ static ls_err_t ls__decode_all(const ls_layout_t *layout, const ls_buf_t *data, 
     return rc;
 }
 
-static int ls__encode(const char *in, const ls_type_t *schema, const char *out, int runs)
+static int ls__encode(const char *in, const ls_type_t *schema, const char *out, int runs, int level,
+                      uint32_t page_bytes)
 {
     ls_error_t err;
     ls_error_clear(&err);
@@ -134,7 +149,9 @@ static int ls__encode(const char *in, const ls_type_t *schema, const char *out, 
         FILE *f = fopen(out, "wb");
         ls_pq_writer_opts_t wo;
         ls_pq_writer_opts_init(&wo);
-        double t0 = ls_cli_now();
+        wo.level = level;
+        wo.page_bytes = page_bytes ? page_bytes : wo.page_bytes;
+        double t0 = ls_cli_now(), c0 = ls__cpu_now();
         ls_pq_writer_t *w = f ? ls_pq_writer_new(layout, &wo, ls_sink_stdio(f), &err) : NULL;
         uint64_t size = 0;
         ls_err_t e = w ? LS_OK : LS_ERR_IO;
@@ -149,7 +166,7 @@ static int ls__encode(const char *in, const ls_type_t *schema, const char *out, 
             fprintf(stderr, "bench: encode failed: %s\n", err.msg);
             rc = 1;
         } else {
-            ls__report("encode", run, rows, data.len, size, secs);
+            ls__report("encode", run, rows, data.len, size, secs, ls__cpu_now() - c0);
         }
     }
     for (size_t i = 0; i < bs.n; i++) {
@@ -165,10 +182,12 @@ int main(int argc, char **argv)
 {
     if (argc < 5 || (strcmp(argv[1], "full") != 0 && strcmp(argv[1], "encode") != 0)) {
         fprintf(stderr, "usage: bench_parquet_encode full|encode EVENTS.ndjson SCHEMA.json "
-                        "OUT.parquet [RUNS]\n");
+                        "OUT.parquet [RUNS [LEVEL [PAGE_BYTES]]]\n");
         return 2;
     }
     int runs = argc > 5 ? (int)strtol(argv[5], NULL, 10) : 1;
+    int level = argc > 6 ? (int)strtol(argv[6], NULL, 10) : 0;
+    uint32_t page = argc > 7 ? (uint32_t)strtoul(argv[7], NULL, 10) : 0;
     ls_error_t err;
     ls_error_clear(&err);
     ls_buf_t sb;
@@ -180,7 +199,7 @@ int main(int argc, char **argv)
     }
     ls_buf_free(&sb);
     int rc = strcmp(argv[1], "full") == 0 ? ls__full(argv[2], schema, argv[4], runs)
-                                          : ls__encode(argv[2], schema, argv[4], runs);
+                                          : ls__encode(argv[2], schema, argv[4], runs, level, page);
     ls_type_free(schema);
     return rc;
 }

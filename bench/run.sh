@@ -2,11 +2,15 @@
 # `make bench`: NDJSON → Parquet (zstd) throughput of lakesink against DuckDB, measured in
 # the same run on the same data, alternating runs (RUNS of each, default 3), reporting
 # medians and the ratio to DuckDB: `lakesink parquet write` (one file) and `lakesink load`
-# (a Delta table partitioned by event_type, one commit). Usage: bench/run.sh [BUILD_DIR]
+# (a Delta table partitioned by event_type, one commit). Afterwards the rows of every
+# load table (read back with `lakesink table scan`) are checked against the rows of the
+# single-file conversion (`lakesink parquet cat`), sorted: speed that changes a value is a
+# bug (CHECK=0 skips this). Usage: bench/run.sh [BUILD_DIR]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$(cd "${1:-$root/build}" && pwd)"
 runs="${RUNS:-3}"
+check="${CHECK:-1}"
 events="${EVENTS:-1000000}"
 data="$build/bench-data"
 mkdir -p "$data"
@@ -40,6 +44,7 @@ rss_of() {
     fi
 }
 
+load_start=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
 declare -A secs rss outf
 add() { secs[$1]="${secs[$1]:-} $2"; rss[$1]="$3"; outf[$1]="$4"; }
 for i in $(seq 1 "$runs"); do
@@ -66,6 +71,7 @@ done
 
 echo
 echo "NDJSON → Parquet (zstd), $events events, $((bytes / 1000000)) MB, $(nproc) CPUs, $runs runs each (median)"
+echo "load average (1, 5, 15 min): $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?") at the end"
 med() { echo "${secs[$1]:-}" | tr ' ' '\n' | sed '/^$/d' | median; }
 ref1="" ref2=""
 if [ "$have_duckdb" = 1 ]; then
@@ -93,3 +99,16 @@ done
 echo "(MB/s = NDJSON input bytes / seconds; RSS = peak resident set of the process (GNU time);"
 echo " lakesink seconds are its own summary's (open to rename, fsync included); DuckDB's are the COPY alone)"
 echo "(vs DDB = DuckDB's median seconds / this row's median seconds: above 1x is faster than DuckDB)"
+if [ "$check" = 1 ]; then
+    # the same rows, sorted, from the single-file conversion and from each load table
+    "$ls_bin" parquet cat "$data/ls.parquet" | LC_ALL=C sort | md5sum >"$data/want.md5"
+    for t in 1 2; do
+        if "$ls_bin" table scan "$data/table$t" | LC_ALL=C sort | md5sum |
+            cmp -s - "$data/want.md5"; then
+            echo "rows check: load table (threads=$t) holds exactly the rows of the conversion"
+        else
+            echo "rows check FAILED: load table (threads=$t) differs from the conversion" >&2
+            exit 1
+        fi
+    done
+fi

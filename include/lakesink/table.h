@@ -327,6 +327,47 @@ ls_err_t ls_table_split(const ls_table_partitioner_t *p, const ls_batch_t *b, si
                         ls_table_split_t **out, ls_error_t *err);
 void ls_table_split_free(ls_table_split_t *s);
 
+/*
+ * Routing rows without a split: a writer that keeps one batch of the table layout per
+ * partition decodes a row into the batch it expects, checks the row's key (rolling the
+ * row back when it belongs elsewhere), and hands each batch to its data file through a
+ * data-layout view, so no row is copied.
+ */
+
+/**
+ * @brief The partition key of the last row of @p b (table layout; the row may still be
+ * open, see ls_batch_row_begin), in @p key (replaced): rows with equal keys are one
+ * partition, by the rule ls_table_split groups with (an empty string is null, every NaN
+ * is one value). The bytes are opaque; compare them with memcmp.
+ * @returns LS_ERR_INVALID_ARG for a batch of another layout or without rows,
+ *          LS_ERR_CORRUPT for inconsistent columns, LS_ERR_NOMEM / LS_ERR_LIMIT from @p key.
+ */
+ls_err_t ls_table_last_row_key(const ls_table_partitioner_t *p, const ls_batch_t *b, ls_buf_t *key);
+
+/**
+ * @brief Whether the last row of @p b has the partition key @p key (@p len bytes, from
+ * ls_table_last_row_key), without building the row's key; false for a batch that has no
+ * rows or is of another layout.
+ */
+bool ls_table_last_row_key_is(const ls_table_partitioner_t *p, const ls_batch_t *b,
+                              const uint8_t *key, size_t len);
+
+/**
+ * @brief The partition values of the last row of @p b in text form, as in
+ * ls_table_group_t (ncols entries; NULL = null; strings allocated in @p arena).
+ */
+ls_err_t ls_table_last_row_values(const ls_table_partitioner_t *p, const ls_batch_t *b,
+                                  ls_arena_t *arena, const char **values, ls_error_t *err);
+
+/**
+ * @brief Make @p view a batch of the data layout over the data columns of @p b (table
+ * layout) without copying: the columns are shallow copies in @p cols (room for the data
+ * layout's nleaves), pointing at @p b's buffers. The view is read-only (give it to the
+ * Parquet writer or the null counter), is never freed, and is valid until @p b changes.
+ */
+void ls_table_data_view(const ls_table_partitioner_t *p, const ls_batch_t *b, ls_batch_t *view,
+                        ls_column_t *cols);
+
 /**
  * @brief Scan side: append the rows of @p data (a batch read from a data file; its
  * top-level columns are matched to the table's by name, extra ones ignored, missing

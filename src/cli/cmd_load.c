@@ -1,19 +1,22 @@
 /*
  * cmd_load.c — `lakesink load TABLE [FILE...|-]`: appends NDJSON or CSV to a Delta table
  * in exactly one data commit. Resolves the schema (the table's, evolved additively by new
- * input columns; or --schema / inferred for a new table), decodes windows of whole lines
- * (CSV: whole records) in N worker threads (each with its own decoder, batch and
- * per-partition writers, see load_files.c; each worker also closes its own files at the
- * end, in parallel), then creates the table when absent, commits the add actions and
- * writes a checkpoint when the policy says so.
+ * input columns; or --schema / inferred for a new table); then N worker threads take
+ * chunks of the input as they become free (load_input.c: a file is read by the workers
+ * themselves, standard input and CSV arrive in windows this thread reads), decode them
+ * straight into per-partition batches (load_route.c) and write those to their own data
+ * files (load_files.c); each worker closes its own files at the end, in parallel. Then the
+ * table is created when absent, the add actions committed, and a checkpoint written when
+ * the policy says so.
  *
  * Not responsible for: JSON decoding, Parquet encoding, stats, the log protocol (the
- * library modules), or the file writers (load_files.c).
+ * library modules), chunks, routing or the file writers (the load_*.c files).
  */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -26,16 +29,28 @@
 #include "load_csv.h"
 #include "load_files.h"
 #include "load_infer.h"
+#include "load_input.h"
+#include "load_route.h"
 #include "ndjson_convert.h"
 #include "table_cli.h"
 
 #define LS__MAX_PCOLS 32
-/* Batches are small so that partition splits reuse heap memory and the workers' final
- * drains are short; one record larger than that gets a batch of up to LS__BATCH_BIG. */
+/* Batches that are split by partition (CSV, the spill batch) are small so that splits
+ * reuse heap memory and the workers' final drains are short; one record larger than
+ * that gets a batch of up to LS__BATCH_BIG. */
 #define LS__BATCH_BYTES ((size_t)4 << 20)
 #define LS__BATCH_BIG ((size_t)32 << 20)
 #define LS__BATCH_MIN ((uint64_t)256 << 10)
+/* A partition's batch: the decoder writes to one per partition, in turn; small batches
+ * keep all of them in the cache (4 MiB ones made decoding a fifth slower). */
+#define LS__SLOT_BYTES ((size_t)256 << 10)
+#define LS__SLOT_MIN ((size_t)16 << 10)
 #define LS__RG_MAX ((uint64_t)64 << 20) /* row group cap: memory per open file */
+/* zstd: level 1 on 256 KiB pages instead of the library's level 3 on 1 MiB pages: a fifth
+ * less CPU in the Parquet writer, files within 2 % of the size (smaller for the
+ * benchmark's events; docs/benchmarks.md). Level 1 on 1 MiB pages made 5 % larger files. */
+#define LS__ZSTD_LEVEL 1
+#define LS__ZSTD_PAGE_BYTES ((uint32_t)256 << 10)
 #define LS__REPORT_MAX ((size_t)1 << 20) /* skipped-line messages held per worker */
 
 enum { O_FORMAT, O_SCHEMA, O_PARTITION, O_CODEC, O_TARGET, O_THREADS, O_ON_ERROR, O_N };
@@ -91,7 +106,6 @@ typedef struct ls__load_s {
     ls_table_stats_opts_t sopts;
     ls_cli_files_cfg_t fcfg;
     atomic_uint part_no;
-    pthread_mutex_t report_lock;
     FILE *stdin_spool; /* standard input, kept by the inference pass */
     bool csv;          /* --format csv */
     ls_csv_opts_t csv_opts;
@@ -101,18 +115,19 @@ typedef struct ls__worker_s {
     ls__load_t *L;
     ls_json_decoder_t *dec;
     ls_csv_decoder_t *csv; /* CSV: made for each input (each has its own header) */
-    ls_batch_t *batch;
-    size_t batch_cap; /* the usual cap of batch (a larger record raises it for one drain) */
+    ls_batch_t *batch;     /* CSV: decoded rows, table layout */
+    size_t batch_cap;      /* the usual cap of batch (a larger record raises it for one drain) */
     ls_cli_files_t fs;
-    /* the slice of the current window */
-    const char *input, *data;
-    size_t len;
-    uint64_t first_line;
-    ls_buf_t report;
+    ls_cli_router_t route;
+    ls_cli_reader_t rd;
+    ls_cli_feed_t *feed; /* the input being loaded */
+    size_t chunk;        /* index of the chunk being decoded */
+    ls_buf_t report;     /* skipped-line reports of the chunk */
     uint64_t bad;
-    bool retry;        /* a record outgrew the usual batch: retry it in a larger one */
+    bool stopped;      /* the run stopped while this worker waited to report */
+    bool retry;        /* CSV: a record outgrew the usual batch: retry it in a larger one */
     size_t retry_at;   /* ... at this byte offset of the decode call's input */
-    uint64_t bad_line; /* fail mode: the line that stopped this worker */
+    uint64_t bad_line; /* CSV fail mode: the line (of the chunk) that stopped this worker */
     ls_error_t bad_why;
     ls_err_t rc;
     ls_error_t err;
@@ -123,16 +138,6 @@ typedef struct ls__worker_s {
 static ls_err_t ls__nomem(ls_error_t *err)
 {
     return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
-}
-
-static void ls__report_flush(ls__worker_t *w)
-{
-    if (w->report.len > 0) {
-        pthread_mutex_lock(&w->L->report_lock);
-        fwrite(w->report.data, 1, w->report.len, stderr);
-        pthread_mutex_unlock(&w->L->report_lock);
-        ls_buf_reset(&w->report);
-    }
 }
 
 /* @p msg without a leading "line N: " (the decoder names the line itself). */
@@ -146,11 +151,74 @@ static const char *ls__strip_line(const char *msg, size_t line_no)
     return msg[n] == ':' || msg[n] == ',' ? msg + n + (msg[n + 1] == ' ' ? 2 : 1) : msg;
 }
 
+/* A failure that is not about an input line: every worker stops. */
+static ls_err_t ls__fatal(ls__worker_t *w, ls_err_t rc)
+{
+    ls_cli_feed_fail(w->feed, w->chunk, 0, LS_CLI_FAIL_PLAIN, rc, w->err.msg, false);
+    return rc;
+}
+
+/* A rejected record at line @p line of the chunk: stop (fail mode), or report and go on. */
+static ls_err_t ls__reject(ls__worker_t *w, uint64_t line, const ls_error_t *why)
+{
+    if (!w->L->skip_bad) {
+        ls_err_t rc = why->code != LS_OK ? why->code : LS_ERR_PARSE;
+        ls_cli_feed_fail(w->feed, w->chunk, line, LS_CLI_FAIL_AT_LINE, rc, why->msg, true);
+        return rc;
+    }
+    w->bad++;
+    if (ls_cli_report_add(&w->report, line, why->msg) != LS_OK) {
+        ls_error_set(&w->err, LS_ERR_NOMEM, "out of memory for the skipped-line reports");
+        return ls__fatal(w, LS_ERR_NOMEM);
+    }
+    if (w->report.len > LS__REPORT_MAX && !ls_cli_feed_report(w->feed, w->chunk, &w->report)) {
+        w->stopped = true;
+        return LS_ERR_STATE;
+    }
+    return LS_OK;
+}
+
+/* Decode the NDJSON lines of chunk @p c into the partitions' batches. */
+static ls_err_t ls__json_chunk(ls__worker_t *w, const ls_cli_chunk_t *c)
+{
+    const char *p = c->data, *end = c->data + c->len;
+    uint64_t nl_count = 0;
+    ls_error_t why;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        if (!ls_cli_blank(p, n)) {
+            bool is_bad = false;
+            ls_err_t rc = ls_cli_route_json(&w->route, p, n, &is_bad, &why, &w->err);
+            if (rc != LS_OK) {
+                return ls__fatal(w, rc);
+            }
+            if (is_bad) {
+                LS_TRY(ls__reject(w, nl_count + 1, &why));
+            }
+        }
+        if (nl == NULL) {
+            break;
+        }
+        nl_count++;
+        p = nl + 1;
+    }
+    if (c->long_tail) {
+        char msg[64];
+        snprintf(msg, sizeof(msg), "is longer than %zu bytes", LS_CLI_LINE_MAX);
+        ls_cli_feed_fail(w->feed, c->index, nl_count + 1, LS_CLI_FAIL_LINE_IS, LS_ERR_LIMIT, msg,
+                         true);
+        return LS_ERR_LIMIT;
+    }
+    return ls_cli_feed_done(w->feed, c->index, nl_count, &w->report);
+}
+
+/* CSV: a rejected record (line_no counts from the chunk's first line, 1). */
 static ls_err_t ls__on_bad(void *ctx, size_t line_no, size_t byte_offset, const ls_error_t *why)
 {
     ls__worker_t *w = ctx;
     if (why->code == LS_ERR_LIMIT && w->batch->nrows == 0 &&
-        w->batch->max_bytes < LS__BATCH_BIG) { /* not the record's fault yet: see ls__slice */
+        w->batch->max_bytes < LS__BATCH_BIG) { /* not the record's fault yet: see ls__csv_chunk */
         w->retry = true;
         w->retry_at = byte_offset;
         return LS_ERR_LIMIT;
@@ -160,32 +228,18 @@ static ls_err_t ls__on_bad(void *ctx, size_t line_no, size_t byte_offset, const 
         w->bad_why = *why;
         return why->code != LS_OK ? why->code : LS_ERR_PARSE;
     }
-    w->bad++;
-    if (w->report.len > LS__REPORT_MAX) {
-        ls__report_flush(w);
-    }
-    ls_buf_printf(&w->report, "%s:%zu: %s\n", w->input, line_no,
-                  ls__strip_line(why->msg, line_no));
-    return LS_OK;
+    ls_error_t e = *why;
+    snprintf(e.msg, sizeof(e.msg), "%s", ls__strip_line(why->msg, line_no));
+    return ls__reject(w, line_no, &e);
 }
 
-/* Split the decoded rows by partition and hand them to the files. */
+/* CSV: hand the decoded rows to the files by partition. */
 static ls_err_t ls__drain(ls__worker_t *w, ls_error_t *err)
 {
     if (w->batch->nrows == 0) {
         return LS_OK;
     }
-    ls_err_t rc;
-    if (w->L->ncols == 0) { /* no partitions: the batch already has the data files' shape */
-        ls_table_group_t g = {.batch = w->batch, .values = NULL};
-        ls_table_split_t one = {.ngroups = 1, .groups = &g, .ncols = 0, .arena = NULL};
-        rc = ls_cli_files_write(&w->fs, &one, err);
-    } else {
-        ls_table_split_t *sp = NULL;
-        LS_TRY(ls_table_split(w->L->part, w->batch, 0, &sp, err));
-        rc = ls_cli_files_write(&w->fs, sp, err);
-        ls_table_split_free(sp);
-    }
+    ls_err_t rc = ls_cli_route_batch(&w->route, w->batch, err);
     ls_batch_reset(w->batch);
     if (rc == LS_OK && w->batch->max_bytes > w->batch_cap) { /* back to the usual size */
         ls_batch_t *b = ls_batch_new(w->L->layout, w->batch_cap);
@@ -198,76 +252,102 @@ static ls_err_t ls__drain(ls__worker_t *w, ls_error_t *err)
     return rc;
 }
 
-/* A record too large for an empty batch of the usual cap: one batch of LS__BATCH_BIG. */
-static ls_err_t ls__big_batch(ls__worker_t *w, uint64_t line, ls_error_t *err)
+/* CSV: a record too large for an empty batch of the usual cap: one batch of LS__BATCH_BIG. */
+static ls_err_t ls__big_batch(ls__worker_t *w, uint64_t line)
 {
     if (w->batch->max_bytes >= LS__BATCH_BIG) {
-        return ls_error_set(err, LS_ERR_LIMIT, "%s:%llu: record does not fit in a batch",
-                            w->input, (unsigned long long)line);
+        ls_cli_feed_fail(w->feed, w->chunk, line, LS_CLI_FAIL_AT_LINE, LS_ERR_LIMIT,
+                         "record does not fit in a batch", true);
+        return LS_ERR_LIMIT;
     }
     ls_batch_t *b = ls_batch_new(w->L->layout, LS__BATCH_BIG);
     if (b == NULL) {
-        return ls__nomem(err);
+        ls__nomem(&w->err);
+        return ls__fatal(w, LS_ERR_NOMEM);
     }
     ls_batch_free(w->batch);
     w->batch = b;
     return LS_OK;
 }
 
-static ls_err_t ls__slice(ls__worker_t *w, ls_error_t *err)
+/* CSV: what a decode call returned that is not a full batch. */
+static ls_err_t ls__csv_stop(ls__worker_t *w, ls_err_t rc, size_t used, uint64_t line)
 {
-    size_t pos = 0;
-    uint64_t line = w->first_line;
-    while (pos < w->len) {
-        size_t used = 0, before = w->batch->nrows;
-        ls_err_t rc = w->csv ? ls_csv_decode(w->csv, w->batch, w->data + pos, w->len - pos,
-                                             (size_t)line, ls__on_bad, w, &used, err)
-                             : ls_json_decode_ndjson(w->dec, w->batch, w->data + pos,
-                                                     w->len - pos, (size_t)line, ls__on_bad, w,
-                                                     &used, err);
-        if (w->retry) { /* resume at the record that did not fit, in a larger batch */
-            w->retry = false;
-            line += ls_cli_count_lines(w->data + pos, w->retry_at);
-            pos += w->retry_at;
-            LS_TRY(ls__big_batch(w, line, err));
-            continue;
-        }
-        line += ls_cli_count_lines(w->data + pos, used);
-        pos += used;
-        if (rc == LS_ERR_LIMIT && w->bad_line == 0) {
-            if (before == 0 && w->batch->nrows == 0 && used == 0) {
-                LS_TRY(ls__big_batch(w, line, err));
-                continue;
-            }
-            LS_TRY(ls__drain(w, err));
-            continue;
-        }
-        if (rc != LS_OK && w->bad_line != 0) {
-            return ls_error_set(err, rc, "%s:%llu: %s", w->input, (unsigned long long)w->bad_line,
-                                ls__strip_line(w->bad_why.msg, (size_t)w->bad_line));
-        }
-        LS_TRY(rc);
-        if (used == 0) {
-            return ls_error_set(err, LS_ERR_STATE, "%s:%llu: the decoder made no progress",
-                                w->input, (unsigned long long)line);
-        }
+    if (w->stopped) {
+        return rc;
+    }
+    if (rc != LS_OK && w->bad_line != 0) { /* fail mode: the record that stops the run */
+        ls_cli_feed_fail(w->feed, w->chunk, w->bad_line, LS_CLI_FAIL_AT_LINE, rc,
+                         ls__strip_line(w->bad_why.msg, (size_t)w->bad_line), true);
+        return rc;
+    }
+    if (rc != LS_OK) {
+        return ls__fatal(w, rc);
+    }
+    if (used == 0) {
+        ls_cli_feed_fail(w->feed, w->chunk, line, LS_CLI_FAIL_AT_LINE, LS_ERR_STATE,
+                         "the decoder made no progress", false);
+        return LS_ERR_STATE;
     }
     return LS_OK;
+}
+
+static ls_err_t ls__csv_chunk(ls__worker_t *w, const ls_cli_chunk_t *c)
+{
+    size_t pos = 0;
+    uint64_t line = 1;
+    while (pos < c->len) {
+        size_t used = 0, before = w->batch->nrows;
+        ls_err_t rc = ls_csv_decode(w->csv, w->batch, c->data + pos, c->len - pos, (size_t)line,
+                                    ls__on_bad, w, &used, &w->err);
+        if (w->retry) { /* resume at the record that did not fit, in a larger batch */
+            w->retry = false;
+            line += ls_cli_count_lines(c->data + pos, w->retry_at);
+            pos += w->retry_at;
+            LS_TRY(ls__big_batch(w, line));
+            continue;
+        }
+        line += ls_cli_count_lines(c->data + pos, used);
+        pos += used;
+        if (rc == LS_ERR_LIMIT && w->bad_line == 0 && !w->stopped) {
+            if (before == 0 && w->batch->nrows == 0 && used == 0) {
+                LS_TRY(ls__big_batch(w, line));
+                continue;
+            }
+            if ((rc = ls__drain(w, &w->err)) != LS_OK) {
+                return ls__fatal(w, rc);
+            }
+            continue;
+        }
+        LS_TRY(ls__csv_stop(w, rc, used, line));
+    }
+    return ls_cli_feed_done(w->feed, c->index, line - 1, &w->report);
 }
 
 static void *ls__worker_main(void *arg)
 {
     ls__worker_t *w = arg;
-    w->rc = ls__slice(w, &w->err);
+    ls_cli_chunk_t c;
+    while (ls_cli_feed_next(w->feed, &w->rd, &c)) {
+        w->chunk = c.index;
+        w->stopped = false;
+        w->bad_line = 0;
+        ls_buf_reset(&w->report);
+        ls_error_clear(&w->err);
+        if ((w->L->csv ? ls__csv_chunk(w, &c) : ls__json_chunk(w, &c)) != LS_OK) {
+            break;
+        }
+    }
     return NULL;
 }
 
-/* After the last window: the worker's remaining rows, then its open files closed (the
+/* After the last input: the worker's remaining rows, then its open files closed (the
  * tail compression, stats and store commits), each worker on its own files. */
 static void *ls__finish_main(void *arg)
 {
     ls__worker_t *w = arg;
-    w->rc = ls__drain(w, &w->err);
+    w->rc = w->L->csv ? ls__drain(w, &w->err) : LS_OK;
+    w->rc = w->rc == LS_OK ? ls_cli_router_flush(&w->route, &w->err) : w->rc;
     w->rc = w->rc == LS_OK ? ls_cli_files_close_all(&w->fs, &w->err) : w->rc;
     return NULL;
 }
@@ -276,7 +356,7 @@ static ls_err_t ls__worker_init(ls__load_t *L, ls__worker_t *w, ls_error_t *err)
 {
     memset(w, 0, sizeof(*w));
     w->L = L;
-    ls_buf_init(&w->report, LS__REPORT_MAX * 2);
+    ls_buf_init(&w->report, LS_CLI_REPORT_CAP);
     ls_cli_files_init(&w->fs, &L->fcfg);
     ls_json_decoder_opts_t dopts;
     ls_json_decoder_opts_init(&dopts);
@@ -286,26 +366,30 @@ static ls_err_t ls__worker_init(ls__load_t *L, ls__worker_t *w, ls_error_t *err)
     uint64_t bb = L->fcfg.target_bytes * 2;
     bb = bb < LS__BATCH_MIN ? LS__BATCH_MIN : bb > LS__BATCH_BYTES ? LS__BATCH_BYTES : bb;
     w->batch_cap = (size_t)bb;
-    w->batch = ls_batch_new(L->layout, w->batch_cap);
-    if ((w->dec == NULL && !L->csv) || w->batch == NULL) {
-        return err->code != LS_OK ? err->code : ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    w->batch = L->csv ? ls_batch_new(L->layout, w->batch_cap) : NULL;
+    if ((w->dec == NULL && !L->csv) || (w->batch == NULL && L->csv)) {
+        return err->code != LS_OK ? err->code : ls__nomem(err);
     }
-    return LS_OK;
+    /* a partition's batch is the unit its files roll at: near small targets too */
+    uint64_t sb = L->fcfg.target_bytes * 2;
+    sb = sb < LS__SLOT_MIN ? LS__SLOT_MIN : sb > LS__SLOT_BYTES ? LS__SLOT_BYTES : sb;
+    ls_cli_route_cfg_t rc = {L->part, L->pcols, (size_t)sb, w->batch_cap, LS__BATCH_BIG};
+    return ls_cli_router_init(&w->route, &rc, w->dec, &w->fs, err);
 }
 
 static void ls__worker_free(ls__worker_t *w)
 {
+    ls_cli_router_free(&w->route);
     ls_json_decoder_free(w->dec);
     ls_csv_decoder_free(w->csv);
     ls_batch_free(w->batch);
     ls_cli_files_free(&w->fs);
+    ls_cli_reader_free(&w->rd);
     ls_buf_free(&w->report);
 }
 
-/* Run @p fn on every worker, worker 0 on the calling thread; the first failure in input
- * order wins. */
-static ls_err_t ls__run_all(ls__load_t *L, ls__worker_t *ws, void *(*fn)(void *),
-                            ls_error_t *err)
+/* Run @p fn on every worker, worker 0 on the calling thread. */
+static void ls__spawn(ls__load_t *L, ls__worker_t *ws, void *(*fn)(void *))
 {
     unsigned n = L->threads;
     pthread_t th[LS_CLI_MAX_THREADS];
@@ -322,34 +406,32 @@ static ls_err_t ls__run_all(ls__load_t *L, ls__worker_t *ws, void *(*fn)(void *)
             pthread_join(th[i], NULL);
         }
     }
-    for (unsigned i = 0; i < n; i++) {
+}
+
+/* Finish every worker in parallel; the first failure in worker order wins. */
+static ls_err_t ls__finish_all(ls__load_t *L, ls__worker_t *ws, ls_error_t *err)
+{
+    ls__spawn(L, ws, ls__finish_main);
+    for (unsigned i = 0; i < L->threads; i++) {
         if (ws[i].rc != LS_OK) {
             *err = ws[i].err;
             return ws[i].rc;
         }
-        ls__report_flush(&ws[i]);
     }
     return LS_OK;
 }
 
-/* Run one worker on each slice [off[i], off[i+1]) of a window.
- * *lines receives the number of lines in the window. */
-static ls_err_t ls__run_window(ls__load_t *L, ls__worker_t *ws, const char *input,
-                               const char *data, const size_t *off, uint64_t first_line,
-                               uint64_t *lines, ls_error_t *err)
+/* Decode the chunks of @p f with every worker; *next_line: the line after them. */
+static ls_err_t ls__run_feed(ls__load_t *L, ls__worker_t *ws, ls_cli_feed_t *f, uint64_t *next_line,
+                             ls_error_t *err)
 {
-    unsigned n = L->threads;
-    uint64_t line = first_line;
-    for (unsigned i = 0; i < n; i++) {
-        ls__worker_t *w = &ws[i];
-        w->input = input;
-        w->data = data + off[i];
-        w->len = off[i + 1] - off[i];
-        w->first_line = line;
-        line += ls_cli_count_lines(w->data, w->len);
+    for (unsigned i = 0; i < L->threads; i++) {
+        ws[i].feed = f;
     }
-    *lines = line - first_line;
-    return ls__run_all(L, ws, ls__worker_main, err);
+    ls__spawn(L, ws, ls__worker_main);
+    ls_err_t rc = ls_cli_feed_end(f, next_line, err);
+    ls_cli_feed_free(f);
+    return rc;
 }
 
 /* CSV: fresh decoders for a new input, each reading its header from the first window. */
@@ -376,53 +458,78 @@ static ls_err_t ls__csv_header(ls__load_t *L, ls__worker_t *ws, ls_cli_lines_t *
     return LS_OK;
 }
 
-/* Slices of the next window; *end = bytes of whole records (0: a record too long). */
-static ls_err_t ls__cut(const ls__load_t *L, const ls_cli_lines_t *lr, size_t len, size_t *off,
-                        ls_error_t *err)
-{
-    if (!L->csv) {
-        ls_cli_slice_lines(lr->buf, len, L->threads, off);
-        return LS_OK;
-    }
-    ls_cli_csv_slices(lr->buf, len, lr->eof, L->csv_opts.quote, L->threads, off);
-    if (off[L->threads] == 0) {
-        return ls_error_set(err, LS_ERR_LIMIT, "%s:%llu: a record longer than %zu bytes",
-                            lr->name, (unsigned long long)lr->line_no, lr->cap);
-    }
-    return LS_OK;
-}
-
-static ls_err_t ls__load_input(ls__load_t *L, ls__worker_t *ws, const char *path, uint64_t *in_bytes,
+/* One window of a stream: chunks cut in memory (CSV: at record boundaries). */
+static ls_err_t ls__run_window(ls__load_t *L, ls__worker_t *ws, ls_cli_lines_t *lr, size_t len,
                                ls_error_t *err)
 {
-    FILE *in = NULL;
-    if (strcmp(path, "-") == 0 && L->stdin_spool != NULL) { /* read during inference */
-        in = L->stdin_spool;
-        if (fseek(in, 0, SEEK_SET) != 0) {
-            return ls_error_set(err, LS_ERR_IO, "<stdin>: cannot re-read the spooled input");
+    size_t *cuts = NULL, n = 0, whole = len;
+    if (L->csv) {
+        n = ls_cli_feed_chunks_for(len);
+        if ((cuts = ls_calloc(n + 1, sizeof(size_t))) == NULL) {
+            return ls__nomem(err);
         }
-    } else {
-        LS_TRY(ls_cli_open_input(path, &in, err));
+        ls_cli_csv_slices(lr->buf, len, lr->eof, L->csv_opts.quote, (unsigned)n, cuts);
+        whole = cuts[n];
+        if (whole == 0) {
+            ls_free(cuts);
+            return ls_error_set(err, LS_ERR_LIMIT, "%s:%llu: a record longer than %zu bytes",
+                                lr->name, (unsigned long long)lr->line_no, lr->cap);
+        }
     }
-    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    ls_cli_feed_t f;
+    uint64_t next = lr->line_no;
+    ls_err_t rc = ls_cli_feed_window(&f, lr->buf, whole, cuts, n, lr->name, lr->line_no, err);
+    rc = rc == LS_OK ? ls__run_feed(L, ws, &f, &next, err) : rc;
+    ls_free(cuts);
+    if (rc == LS_OK) {
+        ls_cli_lines_consume(lr, whole, next - lr->line_no);
+    }
+    return rc;
+}
+
+/* A stream (standard input, a pipe; any CSV input) in windows read by this thread. */
+static ls_err_t ls__load_stream(ls__load_t *L, ls__worker_t *ws, FILE *in, const char *name,
+                                ls_error_t *err)
+{
     ls_cli_lines_t lr;
     ls_err_t rc = ls_cli_lines_init(&lr, in, name, err);
     if (rc == LS_OK && L->csv) {
         rc = ls__csv_header(L, ws, &lr, err);
     }
     while (rc == LS_OK) {
-        size_t len = 0, off[LS_CLI_MAX_THREADS + 1];
+        size_t len = 0;
         rc = ls_cli_lines_next(&lr, &len, err);
         if (rc != LS_OK || len == 0) {
             break;
         }
-        uint64_t lines = 0;
-        rc = ls__cut(L, &lr, len, off, err);
-        rc = rc == LS_OK ? ls__run_window(L, ws, name, lr.buf, off, lr.line_no, &lines, err) : rc;
-        ls_cli_lines_consume(&lr, off[L->threads], lines);
+        rc = ls__run_window(L, ws, &lr, len, err);
     }
-    *in_bytes += lr.bytes;
     ls_free(lr.buf);
+    return rc;
+}
+
+static ls_err_t ls__load_input(ls__load_t *L, ls__worker_t *ws, const char *path, ls_error_t *err)
+{
+    FILE *in = NULL;
+    if (strcmp(path, "-") == 0 && L->stdin_spool != NULL) { /* read during inference */
+        in = L->stdin_spool;
+    } else {
+        LS_TRY(ls_cli_open_input(path, &in, err));
+    }
+    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    struct stat sb;
+    ls_err_t rc;
+    if (!L->csv && in != stdin && fstat(fileno(in), &sb) == 0 && S_ISREG(sb.st_mode)) {
+        /* a file: the workers read their chunks themselves, all at once */
+        ls_cli_feed_t f;
+        uint64_t next = 1;
+        rc = ls_cli_feed_file(&f, fileno(in), (uint64_t)sb.st_size, name, 1, err);
+        rc = rc == LS_OK ? ls__run_feed(L, ws, &f, &next, err) : rc;
+    } else if (in == L->stdin_spool && fseek(in, 0, SEEK_SET) != 0) {
+        rc = ls_error_set(err, LS_ERR_IO, "<stdin>: cannot re-read the spooled input");
+    } else {
+        rc = ls__load_stream(L, ws, in, name, err);
+    }
     if (in != stdin && in != L->stdin_spool) {
         fclose(in);
     }
@@ -719,11 +826,11 @@ static ls_err_t ls__run(ls__load_t *L, ls__worker_t *ws, const char *schema_path
     for (unsigned i = 0; i < L->threads; i++) {
         LS_TRY(ls__worker_init(L, &ws[i], err));
     }
-    uint64_t in_bytes = 0;
     for (size_t i = 0; i < L->ninputs; i++) {
-        LS_TRY(ls__load_input(L, ws, L->inputs[i], &in_bytes, err));
+        LS_TRY(ls__load_input(L, ws, L->inputs[i], err));
     }
-    LS_TRY(ls__run_all(L, ws, ls__finish_main, err));
+    LS_TRY(ls__finish_all(L, ws, err));
+
     int64_t version = -1;
     LS_TRY(ls__commit(L, ws, &version, err));
     return ls__summary(L, ws, version, ls_cli_now() - t0, err);
@@ -750,11 +857,17 @@ static int ls__options(const ls_cli_val_t *v, ls__load_t *L)
         return ls_cli_usage_error(cmd, "unknown codec '%s' (zstd, snappy, gzip, lz4_raw, brotli, "
                                        "none)", v[O_CODEC].str);
     }
+    if (L->fcfg.wopts.codec == LS_PQ_CODEC_ZSTD) {
+        L->fcfg.wopts.level = LS__ZSTD_LEVEL;
+        L->fcfg.wopts.page_bytes = LS__ZSTD_PAGE_BYTES;
+    }
     L->fcfg.wopts.row_group_bytes = LS__RG_MAX;
     L->fcfg.target_bytes = v[O_TARGET].set ? (uint64_t)v[O_TARGET].num : (uint64_t)128 << 20;
     if (L->fcfg.target_bytes < ((uint64_t)4 << 20)) { /* pages count once finished */
         uint64_t pb = L->fcfg.target_bytes / 4;
-        L->fcfg.wopts.page_bytes = (uint32_t)(pb < 8192 ? 8192 : pb);
+        pb = pb < 8192 ? 8192 : pb;
+        L->fcfg.wopts.page_bytes =
+            (uint32_t)(pb < L->fcfg.wopts.page_bytes ? pb : L->fcfg.wopts.page_bytes);
     }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     L->threads = v[O_THREADS].set ? (unsigned)v[O_THREADS].num
@@ -790,7 +903,6 @@ static void ls__cleanup(ls__load_t *L, ls__worker_t *ws)
     if (L->stdin_spool != NULL) {
         fclose(L->stdin_spool);
     }
-    pthread_mutex_destroy(&L->report_lock);
 }
 
 int ls_cli_load_main(int argc, char **argv)
@@ -808,7 +920,6 @@ int ls_cli_load_main(int argc, char **argv)
     size_t nargs = 0;
     ls__load_t L;
     memset(&L, 0, sizeof(L));
-    pthread_mutex_init(&L.report_lock, NULL);
     int rc = ls_cli_parse(&cmd, argc, argv, v, args, &nargs);
     if (rc == LS_CLI_RUN) {
         L.uri = args[0];

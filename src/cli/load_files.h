@@ -4,12 +4,15 @@
  * multipart, never a whole file in memory), rolled when its compressed size reaches the
  * target; on close the file's Delta stats are computed and its add action recorded.
  *
- * Not responsible for: decoding input, splitting batches by partition (the caller hands
- * in an ls_table_split_t), or committing (cmd_load.c turns the records into adds).
+ * Not responsible for: decoding input, routing rows by partition (the caller hands in
+ * an ls_table_split_t or one partition's batch), or committing (cmd_load.c turns the
+ * records into adds).
  *
  * Ownership: the configuration is borrowed and must outlive the file set; the records
  * in `done` are owned by the set (ls_cli_files_free). Threads: a set belongs to one
  * thread; sets of different workers share only the store and the atomic part counter.
+ * ls_cli_files_close_all closes the files on a few threads of its own (a close mostly
+ * waits for fsync).
  */
 #ifndef LS_CLI_LOAD_FILES_H
 #define LS_CLI_LOAD_FILES_H
@@ -57,10 +60,20 @@ typedef struct ls_cli_files_s {
 /** @brief An empty set writing with @p cfg (borrowed). */
 void ls_cli_files_init(ls_cli_files_t *fs, const ls_cli_files_cfg_t *cfg);
 
+/**
+ * @brief Write the rows of @p b (data layout; a view is fine) to the file of the partition
+ * @p values (ncols text values, NULL = null), opening or rolling files.
+ */
+ls_err_t ls_cli_files_write_batch(ls_cli_files_t *fs, const ls_batch_t *b,
+                                  const char *const *values, ls_error_t *err);
+
 /** @brief Write every group of @p split to its partition's file (opening or rolling files). */
 ls_err_t ls_cli_files_write(ls_cli_files_t *fs, const ls_table_split_t *split, ls_error_t *err);
 
-/** @brief Close every open file, recording it in `done`. */
+/**
+ * @brief Close every open file, recording them in `done` in the order they were opened
+ * (the first failure in that order is returned; the files closed still are recorded).
+ */
 ls_err_t ls_cli_files_close_all(ls_cli_files_t *fs, ls_error_t *err);
 
 /** @brief Abandon the open files (nothing becomes visible) and free everything. */

@@ -5,8 +5,10 @@
  * plus constant partition values back into a batch of the table layout).
  *
  * Rows are grouped by hashing their partition values; each data column is then copied
- * group by group in runs of consecutive rows (gather.c). Not responsible for: the text
- * form of values (partition.c) or file paths (path.c).
+ * group by group in runs of consecutive rows (gather.c). For writers that route rows
+ * themselves (one batch per partition, filled by the decoder): the key and text values
+ * of a batch's last row, and a copy-free data-layout view of a batch. Not responsible
+ * for: the text form of values (partition.c) or file paths (path.c).
  */
 #include <math.h>
 #include <string.h>
@@ -174,15 +176,14 @@ typedef struct {
     size_t **vidx; /* per partition column: value index of each row, LS__NO_VALUE = null */
 } ls__keys_t;
 
-/* Canonical bytes of partition column @p j in row @p r; false for null. */
-static bool ls__key_bytes(const ls__keys_t *k, size_t j, size_t r, const uint8_t **p, size_t *n,
+/* Canonical bytes of value @p vi of partition column @p c (LS__NO_VALUE: null); false for
+ * null. Every key of a row goes through here, so splitting and row keys agree. */
+static bool ls__value_key(const ls_column_t *c, size_t vi, const uint8_t **p, size_t *n,
                           uint8_t *scratch)
 {
-    size_t vi = k->vidx[j][r];
     if (vi == LS__NO_VALUE) {
         return false;
     }
-    const ls_column_t *c = &k->b->cols[k->p->pnode[j]->leaf];
     if (c->leaf->store == LS_COL_BYTES) {
         *p = ls_col_bytes(c, vi, n);
         return *n > 0; /* an empty string is the null partition in Delta */
@@ -199,6 +200,13 @@ static bool ls__key_bytes(const ls__keys_t *k, size_t j, size_t r, const uint8_t
         *p = scratch;
     }
     return true;
+}
+
+/* Canonical bytes of partition column @p j in row @p r; false for null. */
+static bool ls__key_bytes(const ls__keys_t *k, size_t j, size_t r, const uint8_t **p, size_t *n,
+                          uint8_t *scratch)
+{
+    return ls__value_key(&k->b->cols[k->p->pnode[j]->leaf], k->vidx[j][r], p, n, scratch);
 }
 
 static uint64_t ls__row_hash(const ls__keys_t *k, size_t r)
@@ -334,29 +342,32 @@ static ls_err_t ls__assign_groups(ls__groups_t *g, const ls__keys_t *k, size_t n
 
 /* ---------------------------------------------------------------- output */
 
-static ls_err_t ls__group_values(const ls__keys_t *k, size_t row, ls_arena_t *arena,
-                                 const char **values, ls_error_t *err)
+/* Text values of the partition columns whose value indexes are @p vi (LS__NO_VALUE:
+ * null), allocated in @p arena; values[j] stays NULL for a null. */
+static ls_err_t ls__format_values(const ls_table_partitioner_t *p, const ls_batch_t *b,
+                                  const size_t *vi, ls_arena_t *arena, const char **values,
+                                  ls_error_t *err)
 {
     ls_buf_t txt;
     ls_buf_init(&txt, LS_BUF_UNLIMITED);
     ls_err_t rc = LS_OK;
-    for (size_t j = 0; rc == LS_OK && j < k->p->ncols; j++) {
-        const ls_node_t *node = k->p->pnode[j];
-        const ls_column_t *c = &k->b->cols[node->leaf];
+    for (size_t j = 0; rc == LS_OK && j < p->ncols; j++) {
+        const ls_node_t *node = p->pnode[j];
+        const ls_column_t *c = &b->cols[node->leaf];
         ls_table_value_t v;
         memset(&v, 0, sizeof(v));
-        size_t vi = k->vidx[j][row];
-        v.is_null = vi == LS__NO_VALUE;
+        v.is_null = vi[j] == LS__NO_VALUE;
         if (!v.is_null && c->leaf->store == LS_COL_BYTES) {
-            v.bytes = ls_col_bytes(c, vi, &v.len);
+            v.bytes = ls_col_bytes(c, vi[j], &v.len);
         } else if (!v.is_null && c->leaf->store == LS_COL_FIXED) {
             v.len = c->leaf->width < sizeof(v.fixed) ? c->leaf->width : sizeof(v.fixed);
-            memcpy(v.fixed, ls_col_fixed(c, vi), v.len);
+            memcpy(v.fixed, ls_col_fixed(c, vi[j]), v.len);
         } else if (!v.is_null) {
-            memcpy(&v.u, c->values + vi * c->leaf->width, c->leaf->width);
+            memcpy(&v.u, c->values + vi[j] * c->leaf->width, c->leaf->width);
         }
         bool is_null;
         ls_buf_reset(&txt);
+        values[j] = NULL;
         rc = ls_table_partition_format(node->type, &v, &txt, &is_null, err);
         if (rc == LS_OK && !is_null) {
             values[j] = ls_arena_strndup(arena, txt.len ? (const char *)txt.data : "", txt.len);
@@ -368,6 +379,21 @@ static ls_err_t ls__group_values(const ls__keys_t *k, size_t row, ls_arena_t *ar
         }
     }
     ls_buf_free(&txt);
+    return rc;
+}
+
+static ls_err_t ls__group_values(const ls__keys_t *k, size_t row, ls_arena_t *arena,
+                                 const char **values, ls_error_t *err)
+{
+    size_t *vi = ls_calloc(k->p->ncols ? k->p->ncols : 1, sizeof(size_t));
+    if (vi == NULL) {
+        return ls_error_set(err, LS_ERR_NOMEM, "split: out of memory");
+    }
+    for (size_t j = 0; j < k->p->ncols; j++) {
+        vi[j] = k->vidx[j][row];
+    }
+    ls_err_t rc = ls__format_values(k->p, k->b, vi, arena, values, err);
+    ls_free(vi);
     return rc;
 }
 
@@ -541,6 +567,164 @@ void ls_table_split_free(ls_table_split_t *s)
     }
     ls_arena_free(s->arena);
     ls_free(s);
+}
+
+/* ---------------------------------------------------------------- routing rows */
+
+/* Value index of the last row of top-level column @p c (LS__NO_VALUE: null). */
+static ls_err_t ls__last_vi(const ls_column_t *c, size_t *vi)
+{
+    if (c->nlevels == 0) {
+        return LS_ERR_INVALID_ARG;
+    }
+    bool present = ls_col_def(c, c->nlevels - 1) == c->leaf->max_def;
+    if (present && c->nvalues == 0) {
+        return LS_ERR_CORRUPT;
+    }
+    *vi = present ? c->nvalues - 1 : LS__NO_VALUE;
+    return LS_OK;
+}
+
+static ls_err_t ls__check_routable(const ls_table_partitioner_t *p, const ls_batch_t *b)
+{
+    return b->ncols == p->table->nleaves ? LS_OK : LS_ERR_INVALID_ARG;
+}
+
+/* Key bytes of partition column @p j of the last row: false for null; an error for a
+ * batch without rows or with inconsistent columns. */
+static ls_err_t ls__last_key(const ls_table_partitioner_t *p, const ls_batch_t *b, size_t j,
+                             bool *present, const uint8_t **v, size_t *n, uint8_t *scratch)
+{
+    const ls_column_t *c = &b->cols[p->pnode[j]->leaf];
+    size_t vi;
+    LS_TRY(ls__last_vi(c, &vi));
+    *present = ls__value_key(c, vi, v, n, scratch);
+    return LS_OK;
+}
+
+/* Header of one column's part of a key: a tag and (strings) the length, which keep
+ * "ab"+"c" apart from "a"+"bc". Returns its size. */
+static size_t ls__key_head(const ls_column_t *c, bool present, size_t n, uint8_t *head)
+{
+    head[0] = present ? 1 : 0;
+    if (!present || c->leaf->store != LS_COL_BYTES) {
+        return 1;
+    }
+    for (int i = 0; i < 4; i++) {
+        head[1 + i] = (uint8_t)(n >> (8 * i));
+    }
+    return 5;
+}
+
+ls_err_t ls_table_last_row_key(const ls_table_partitioner_t *p, const ls_batch_t *b, ls_buf_t *key)
+{
+    LS_TRY(ls__check_routable(p, b));
+    ls_buf_reset(key);
+    for (size_t j = 0; j < p->ncols; j++) {
+        const uint8_t *v = NULL;
+        size_t n = 0;
+        uint8_t scratch[8], head[5];
+        bool present;
+        LS_TRY(ls__last_key(p, b, j, &present, &v, &n, scratch));
+        size_t hn = ls__key_head(&b->cols[p->pnode[j]->leaf], present, n, head);
+        if (n > UINT32_MAX) {
+            return LS_ERR_LIMIT;
+        }
+        LS_TRY(ls_buf_append(key, head, hn));
+        if (present) {
+            LS_TRY(ls_buf_append(key, v, n));
+        }
+    }
+    return LS_OK;
+}
+
+/* Keys are short: a plain loop beats a call to memcmp here. */
+static bool ls__same_bytes(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    if (n > 32) {
+        return memcmp(a, b, n) == 0;
+    }
+    uint8_t diff = 0;
+    for (size_t i = 0; i < n; i++) {
+        diff |= (uint8_t)(a[i] ^ b[i]);
+    }
+    return diff == 0;
+}
+
+bool ls_table_last_row_key_is(const ls_table_partitioner_t *p, const ls_batch_t *b,
+                              const uint8_t *key, size_t len)
+{
+    if (ls__check_routable(p, b) != LS_OK) {
+        return false;
+    }
+    size_t at = 0; /* walks the key as ls_table_last_row_key wrote it */
+    for (size_t j = 0; j < p->ncols; j++) {
+        const uint8_t *v = NULL;
+        size_t n = 0;
+        uint8_t scratch[8];
+        bool present;
+        if (ls__last_key(p, b, j, &present, &v, &n, scratch) != LS_OK || at >= len ||
+            key[at++] != (present ? 1 : 0)) {
+            return false;
+        }
+        if (!present) {
+            continue;
+        }
+        if (b->cols[p->pnode[j]->leaf].leaf->store == LS_COL_BYTES) {
+            if (len - at < 4 || (key[at] | (size_t)key[at + 1] << 8 | (size_t)key[at + 2] << 16 |
+                                 (size_t)key[at + 3] << 24) != n) {
+                return false;
+            }
+            at += 4;
+        }
+        if (len - at < n || !ls__same_bytes(key + at, v, n)) {
+            return false;
+        }
+        at += n;
+    }
+    return at == len;
+}
+
+ls_err_t ls_table_last_row_values(const ls_table_partitioner_t *p, const ls_batch_t *b,
+                                  ls_arena_t *arena, const char **values, ls_error_t *err)
+{
+    if (ls__check_routable(p, b) != LS_OK) {
+        return ls_error_set(err, LS_ERR_INVALID_ARG,
+                            "partition values: batch has %zu columns, "
+                            "table %zu",
+                            b->ncols, p->table->nleaves);
+    }
+    size_t *vi = ls_calloc(p->ncols ? p->ncols : 1, sizeof(size_t));
+    if (vi == NULL) {
+        return ls_error_set(err, LS_ERR_NOMEM, "partition values: out of memory");
+    }
+    ls_err_t rc = LS_OK;
+    for (size_t j = 0; rc == LS_OK && j < p->ncols; j++) {
+        rc = ls__last_vi(&b->cols[p->pnode[j]->leaf], &vi[j]);
+        if (rc != LS_OK) {
+            ls_error_set(err, rc, "partition values: column %s has no row", p->pnode[j]->name);
+        }
+    }
+    rc = rc == LS_OK ? ls__format_values(p, b, vi, arena, values, err) : rc;
+    ls_free(vi);
+    return rc;
+}
+
+void ls_table_data_view(const ls_table_partitioner_t *p, const ls_batch_t *b, ls_batch_t *view,
+                        ls_column_t *cols)
+{
+    memset(view, 0, sizeof(*view));
+    view->layout = p->data;
+    view->nrows = b->nrows;
+    view->ncols = p->data->nleaves;
+    view->cols = cols;
+    for (size_t si = 0; si < b->ncols && si < p->table->nleaves; si++) {
+        uint32_t d = p->leaf_map[si];
+        if (d != UINT32_MAX) {
+            cols[d] = b->cols[si];
+            cols[d].leaf = &p->data->leaves[d]; /* same shape: only the top level lost fields */
+        }
+    }
 }
 
 /* ---------------------------------------------------------------- scans */
