@@ -5,7 +5,7 @@
  * chunks of the input as they become free (load_input.c: a file is read by the workers
  * themselves, standard input and CSV arrive in windows this thread reads), decode them
  * straight into per-partition batches (load_route.c) and write those to their own data
- * files (load_files.c); each worker closes its own files at the end, in parallel. Then the
+ * files (table_files.h); each worker closes its own files at the end, in parallel. Then the
  * table is created when absent, the add actions committed, and a checkpoint written when
  * the policy says so.
  *
@@ -27,7 +27,7 @@
 #include "lakesink/json.h"
 #include "lakesink/table.h"
 #include "load_csv.h"
-#include "load_files.h"
+#include "lakesink/table_files.h"
 #include "load_infer.h"
 #include "load_input.h"
 #include "load_route.h"
@@ -104,7 +104,7 @@ typedef struct ls__load_s {
     ls_layout_t *layout;
     ls_table_partitioner_t *part;
     ls_table_stats_opts_t sopts;
-    ls_cli_files_cfg_t fcfg;
+    ls_table_files_cfg_t fcfg;
     atomic_uint part_no;
     FILE *stdin_spool; /* standard input, kept by the inference pass */
     bool csv;          /* --format csv */
@@ -117,7 +117,7 @@ typedef struct ls__worker_s {
     ls_csv_decoder_t *csv; /* CSV: made for each input (each has its own header) */
     ls_batch_t *batch;     /* CSV: decoded rows, table layout */
     size_t batch_cap;      /* the usual cap of batch (a larger record raises it for one drain) */
-    ls_cli_files_t fs;
+    ls_table_files_t fs;
     ls_cli_router_t route;
     ls_cli_reader_t rd;
     ls_cli_feed_t *feed; /* the input being loaded */
@@ -348,7 +348,7 @@ static void *ls__finish_main(void *arg)
     ls__worker_t *w = arg;
     w->rc = w->L->csv ? ls__drain(w, &w->err) : LS_OK;
     w->rc = w->rc == LS_OK ? ls_cli_router_flush(&w->route, &w->err) : w->rc;
-    w->rc = w->rc == LS_OK ? ls_cli_files_close_all(&w->fs, &w->err) : w->rc;
+    w->rc = w->rc == LS_OK ? ls_table_files_close_all(&w->fs, &w->err) : w->rc;
     return NULL;
 }
 
@@ -357,7 +357,7 @@ static ls_err_t ls__worker_init(ls__load_t *L, ls__worker_t *w, ls_error_t *err)
     memset(w, 0, sizeof(*w));
     w->L = L;
     ls_buf_init(&w->report, LS_CLI_REPORT_CAP);
-    ls_cli_files_init(&w->fs, &L->fcfg);
+    ls_table_files_init(&w->fs, &L->fcfg);
     ls_json_decoder_opts_t dopts;
     ls_json_decoder_opts_init(&dopts);
     dopts.json_text_in_strings = L->inferred;
@@ -383,7 +383,7 @@ static void ls__worker_free(ls__worker_t *w)
     ls_json_decoder_free(w->dec);
     ls_csv_decoder_free(w->csv);
     ls_batch_free(w->batch);
-    ls_cli_files_free(&w->fs);
+    ls_table_files_free(&w->fs);
     ls_cli_reader_free(&w->rd);
     ls_buf_free(&w->report);
 }
@@ -683,12 +683,12 @@ static ls_err_t ls__op_params(const ls__load_t *L, ls_buf_t *out)
     return rc;
 }
 
-static ls_err_t ls__add_files(ls__load_t *L, ls_delta_tx_t *tx, const ls_cli_files_t *fs,
+static ls_err_t ls__add_files(ls__load_t *L, ls_delta_tx_t *tx, const ls_table_files_t *fs,
                               ls_error_t *err)
 {
     ls_delta_kv_t kv[LS__MAX_PCOLS];
     for (size_t i = 0; i < fs->ndone; i++) {
-        const ls_cli_done_t *d = &fs->done[i];
+        const ls_table_done_t *d = &fs->done[i];
         for (size_t c = 0; c < L->ncols; c++) {
             kv[c].key = L->pcols[c];
             kv[c].value = d->values[c];

@@ -11,7 +11,7 @@
  * partition when full. So rows are never copied between batches on the usual path, and
  * any input, however many partitions it has, still lands in the right files.
  *
- * Not responsible for: the files (load_files.c), cutting the input (load_input.c).
+ * Not responsible for: the files (table_files.h), cutting the input (load_input.c).
  */
 #include "load_route.h"
 
@@ -69,7 +69,7 @@ static ls_err_t ls__pattern(const char *name, char **out, size_t *len)
 }
 
 ls_err_t ls_cli_router_init(ls_cli_router_t *r, const ls_cli_route_cfg_t *cfg,
-                            ls_json_decoder_t *dec, ls_cli_files_t *fs, ls_error_t *err)
+                            ls_json_decoder_t *dec, ls_table_files_t *fs, ls_error_t *err)
 {
     memset(r, 0, sizeof(*r));
     const ls_table_partitioner_t *part = cfg->part;
@@ -155,7 +155,7 @@ static ls_err_t ls__flush(ls_cli_router_t *r, ls_cli_slot_t *s, ls_error_t *err)
     if ((*b)->nrows > 0) {
         if (s != NULL) {
             ls_table_data_view(r->part, *b, &r->view, r->view_cols);
-            LS_TRY(ls_cli_files_write_batch(r->fs, &r->view, s->values, err));
+            LS_TRY(ls_table_files_write_group(r->fs, s->values, &r->view, err));
         } else {
             LS_TRY(ls_cli_route_batch(r, *b, err));
         }
@@ -171,11 +171,11 @@ ls_err_t ls_cli_route_batch(ls_cli_router_t *r, const ls_batch_t *b, ls_error_t 
     }
     if (ls_table_partitioner_ncols(r->part) == 0) {
         ls_table_data_view(r->part, b, &r->view, r->view_cols);
-        return ls_cli_files_write_batch(r->fs, &r->view, NULL, err);
+        return ls_table_files_write_group(r->fs, NULL, &r->view, err);
     }
     ls_table_split_t *sp = NULL;
     LS_TRY(ls_table_split(r->part, b, 0, &sp, err));
-    ls_err_t rc = ls_cli_files_write(r->fs, sp, err);
+    ls_err_t rc = ls_table_files_write(r->fs, sp, err);
     ls_table_split_free(sp);
     return rc;
 }

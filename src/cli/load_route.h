@@ -7,7 +7,7 @@
  * CSV (decoded a batch at a time) goes through the split.
  *
  * Not responsible for: cutting the input (load_input.c), the files themselves
- * (load_files.c), JSON or CSV syntax.
+ * (table_files.h), JSON or CSV syntax.
  *
  * Ownership: the router borrows its partitioner, decoder and file set, which must outlive
  * it. Threads: a router belongs to one worker thread.
@@ -24,7 +24,7 @@
 #include "lakesink/error.h"
 #include "lakesink/json.h"
 #include "lakesink/table.h"
-#include "load_files.h"
+#include "lakesink/table_files.h"
 
 /* Partitions a worker keeps a batch for; rows of further partitions are split. */
 #define LS_CLI_ROUTE_SLOTS 16
@@ -44,7 +44,7 @@ typedef struct ls_cli_slot_s {
 typedef struct ls_cli_router_s {
     const ls_table_partitioner_t *part;
     ls_json_decoder_t *dec; /* NULL for CSV */
-    ls_cli_files_t *fs;
+    ls_table_files_t *fs;
     size_t slot_cap;  /* cap of a slot's batch: small, so that the batches being filled
                        * stay in the cache while the decoder writes to all of them */
     size_t spill_cap; /* cap of the spill batch */
@@ -77,7 +77,7 @@ typedef struct ls_cli_route_cfg_s {
  * NULL for CSV). On failure call ls_cli_router_free.
  */
 ls_err_t ls_cli_router_init(ls_cli_router_t *r, const ls_cli_route_cfg_t *cfg,
-                            ls_json_decoder_t *dec, ls_cli_files_t *fs, ls_error_t *err);
+                            ls_json_decoder_t *dec, ls_table_files_t *fs, ls_error_t *err);
 
 /**
  * @brief Decode one NDJSON record (a line without its newline, not blank) into its

@@ -1,13 +1,15 @@
 /*
- * files.c — per-partition Parquet writers of one writer thread: open on the first rows of
- * a partition, roll at the target compressed size, close the least recently written one
- * past the open-file cap, close into a store object with its Delta stats and add-action
- * fields.
+ * files.c — per-partition Parquet writers of one writer thread (a load worker, a daemon
+ * worker): open on the first rows of a partition, roll at the target compressed size,
+ * close the least recently written one past the open-file cap, close into a store object
+ * with its Delta stats and add-action fields; closing all of them at once runs on a few
+ * threads, since a close mostly waits for fsync or an upload.
  *
  * Not responsible for: partition splitting, stats rules (stats.c), the commit.
  */
 #include "lakesink/table_files.h"
 
+#include <pthread.h>
 #include <string.h>
 #include <time.h>
 
@@ -16,6 +18,8 @@
 
 /* Open-file cap when the configuration gives none. */
 #define LS__MAX_OPEN 256
+/* Threads that close one worker's files at the end (the worker's own included). */
+#define LS__CLOSERS 4
 /* Cap on one stats JSON and one path. */
 #define LS__STATS_MAX ((size_t)16 << 20)
 #define LS__PATH_MAX ((size_t)64 << 10)
@@ -170,10 +174,10 @@ static ls_err_t ls__done_slot(ls_table_files_t *fs, ls_table_done_t **slot, ls_e
     return LS_OK;
 }
 
-/* Finish the Parquet file, compute its stats, make it visible, record it. */
-static ls_err_t ls__close_file(ls_table_files_t *fs, ls_table_open_t *o, ls_error_t *err)
+/* Finish the Parquet file, compute its stats, make it visible, and fill @p d (zeroed). */
+static ls_err_t ls__close_file(const ls_table_files_cfg_t *cfg, ls_table_open_t *o, ls_table_done_t *d,
+                               ls_error_t *err)
 {
-    const ls_table_files_cfg_t *cfg = fs->cfg;
     uint64_t size = 0;
     ls_err_t rc = ls_pq_writer_close(o->w, &size, err);
     if (rc != LS_OK) {
@@ -193,8 +197,6 @@ static ls_err_t ls__close_file(ls_table_files_t *fs, ls_table_open_t *o, ls_erro
             ls_error_prefix(err, "storing %s: ", o->key);
         }
     }
-    ls_table_done_t *d = NULL;
-    rc = rc == LS_OK ? ls__done_slot(fs, &d, err) : rc;
     if (rc == LS_OK) {
         d->log_path = o->log_path;
         o->log_path = NULL;
@@ -204,7 +206,6 @@ static ls_err_t ls__close_file(ls_table_files_t *fs, ls_table_open_t *o, ls_erro
         d->rows = rows;
         d->mtime_ms = ls__now_ms();
         d->stats = (char *)ls_buf_steal(&stats, NULL);
-        fs->ndone++;
     }
     ls_buf_free(&stats);
     return rc;
@@ -216,7 +217,10 @@ static ls_err_t ls__close_at(ls_table_files_t *fs, size_t i, ls_error_t *err)
     ls_table_open_t *o = fs->open[i];
     memmove(&fs->open[i], &fs->open[i + 1], (fs->nopen - i - 1) * sizeof(*fs->open));
     fs->nopen--;
-    ls_err_t rc = ls__close_file(fs, o, err);
+    ls_table_done_t *d = NULL;
+    ls_err_t rc = ls__done_slot(fs, &d, err);
+    rc = rc == LS_OK ? ls__close_file(fs->cfg, o, d, err) : rc;
+    fs->ndone += rc == LS_OK;
     ls__open_free(o, fs->cfg->ncols);
     return rc;
 }
@@ -254,23 +258,22 @@ static ls_err_t ls__file_for(ls_table_files_t *fs, const char *const *values, ls
 }
 
 ls_err_t ls_table_files_write_group(ls_table_files_t *fs, const char *const *values,
-                                    const ls_batch_t *batch, ls_error_t *err)
+                                    const ls_batch_t *b, ls_error_t *err)
 {
-    if (batch->nrows == 0) {
+    if (b->nrows == 0) {
         return LS_OK;
     }
     ls_table_open_t *o = NULL;
     LS_TRY(ls__file_for(fs, values, &o, err));
-    LS_TRY(ls_table_nulls_add(o->nulls, batch, err));
-    ls_err_t rc = ls_pq_writer_write(o->w, batch, err);
+    LS_TRY(ls_table_nulls_add(o->nulls, b, err));
+    ls_err_t rc = ls_pq_writer_write(o->w, b, err);
     if (rc != LS_OK) {
         return ls_error_prefix(err, "writing %s: ", o->key);
     }
     if (ls_pq_writer_size_estimate(o->w) >= fs->cfg->target_bytes) {
         for (size_t i = 0; i < fs->nopen; i++) {
             if (fs->open[i] == o) {
-                LS_TRY(ls__close_at(fs, i, err));
-                break;
+                return ls__close_at(fs, i, err);
             }
         }
     }
@@ -286,12 +289,86 @@ ls_err_t ls_table_files_write(ls_table_files_t *fs, const ls_table_split_t *spli
     return LS_OK;
 }
 
+/* Closing files in parallel: most of a close waits for fsync, which other closes fill. */
+typedef struct ls__closer_s {
+    ls_table_files_t *fs;
+    atomic_size_t next;
+    ls_err_t *rc;    /* per open file */
+    ls_error_t *err; /* per open file */
+} ls__closer_t;
+
+static void *ls__closer_main(void *arg)
+{
+    ls__closer_t *c = arg;
+    ls_table_files_t *fs = c->fs;
+    for (size_t i; (i = atomic_fetch_add(&c->next, 1)) < fs->nopen;) {
+        ls_table_done_t *d = &fs->done[fs->ndone + i];
+        memset(d, 0, sizeof(*d));
+        ls_error_clear(&c->err[i]);
+        c->rc[i] = ls__close_file(fs->cfg, fs->open[i], d, &c->err[i]);
+    }
+    return NULL;
+}
+
+/* Room in fs->done for @p n more records. */
+static ls_err_t ls__done_room(ls_table_files_t *fs, size_t n, ls_error_t *err)
+{
+    if (fs->done_cap - fs->ndone >= n) {
+        return LS_OK;
+    }
+    size_t cap = fs->ndone + n;
+    ls_table_done_t *d = ls_reallocarray(fs->done, cap, sizeof(*d));
+    if (d == NULL) {
+        return ls__nomem(err);
+    }
+    fs->done = d;
+    fs->done_cap = cap;
+    return LS_OK;
+}
+
+/* Run ls__closer_main on up to LS__CLOSERS threads, this one included. */
+static void ls__close_parallel(ls__closer_t *c)
+{
+    pthread_t th[LS__CLOSERS];
+    size_t n = c->fs->nopen < LS__CLOSERS ? c->fs->nopen : LS__CLOSERS, started = 0;
+    while (started + 1 < n && pthread_create(&th[started], NULL, ls__closer_main, c) == 0) {
+        started++;
+    }
+    ls__closer_main(c);
+    for (size_t i = 0; i < started; i++) {
+        pthread_join(th[i], NULL);
+    }
+}
+
 ls_err_t ls_table_files_close_all(ls_table_files_t *fs, ls_error_t *err)
 {
-    while (fs->nopen > 0) {
-        LS_TRY(ls__close_at(fs, 0, err));
+    size_t n = fs->nopen;
+    if (n == 0) {
+        return LS_OK;
     }
-    return LS_OK;
+    ls__closer_t c = {fs, 0, ls_calloc(n, sizeof(ls_err_t)), ls_calloc(n, sizeof(ls_error_t))};
+    ls_err_t rc = c.rc != NULL && c.err != NULL ? ls__done_room(fs, n, err) : ls__nomem(err);
+    if (rc == LS_OK) {
+        atomic_init(&c.next, 0);
+        ls__close_parallel(&c);
+        size_t kept = 0; /* the files closed, in order of opening; the first failure wins */
+        for (size_t i = 0; i < n; i++) {
+            if (c.rc[i] == LS_OK) {
+                fs->done[fs->ndone + kept++] = fs->done[fs->ndone + i];
+            } else if (rc == LS_OK) {
+                rc = c.rc[i];
+                *err = c.err[i];
+            }
+        }
+        fs->ndone += kept;
+        for (size_t i = 0; i < n; i++) {
+            ls__open_free(fs->open[i], fs->cfg->ncols);
+        }
+        fs->nopen = 0;
+    }
+    ls_free(c.rc);
+    ls_free(c.err);
+    return rc;
 }
 
 int64_t ls_table_files_open_rows(const ls_table_files_t *fs)
@@ -338,6 +415,6 @@ void ls_table_files_free(ls_table_files_t *fs)
         ls__open_free(fs->open[i], fs->cfg->ncols);
     }
     ls_free(fs->open);
-    ls_table_done_free_all(fs->done, fs->ndone, fs->cfg->ncols);
+    ls_table_done_free_all(fs->done, fs->ndone, fs->cfg != NULL ? fs->cfg->ncols : 0);
     memset(fs, 0, sizeof(*fs));
 }
