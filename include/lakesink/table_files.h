@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lakesink/delta.h"
 #include "lakesink/error.h"
 #include "lakesink/parquet.h"
 #include "lakesink/store.h"
@@ -86,6 +87,13 @@ uint64_t ls_table_files_buffered(const ls_table_files_t *fs);
  * with ls_table_done_free_all), *n its length; the set's list is then empty.
  */
 void ls_table_files_take_done(ls_table_files_t *fs, ls_table_done_t **out, size_t *n);
+
+/**
+ * @brief Add one `add` action per record of @p d (@p n of them) to @p tx: data change, the
+ * record's path, size, time, stats and partition values named by @p pcols (@p ncols).
+ */
+ls_err_t ls_table_done_add_actions(ls_delta_tx_t *tx, const ls_table_done_t *d, size_t n,
+                                   const char *const *pcols, size_t ncols, ls_error_t *err);
 
 /** @brief Free @p n records of @p d (each with @p ncols values) and the array. */
 void ls_table_done_free_all(ls_table_done_t *d, size_t n, size_t ncols);

@@ -683,30 +683,6 @@ static ls_err_t ls__op_params(const ls__load_t *L, ls_buf_t *out)
     return rc;
 }
 
-static ls_err_t ls__add_files(ls__load_t *L, ls_delta_tx_t *tx, const ls_table_files_t *fs,
-                              ls_error_t *err)
-{
-    ls_delta_kv_t kv[LS__MAX_PCOLS];
-    for (size_t i = 0; i < fs->ndone; i++) {
-        const ls_table_done_t *d = &fs->done[i];
-        for (size_t c = 0; c < L->ncols; c++) {
-            kv[c].key = L->pcols[c];
-            kv[c].value = d->values[c];
-        }
-        ls_delta_add_t add;
-        memset(&add, 0, sizeof(add));
-        add.path = d->log_path;
-        add.n_partition_values = L->ncols;
-        add.partition_values = kv;
-        add.size = d->size;
-        add.modification_time = d->mtime_ms;
-        add.data_change = true;
-        add.stats = d->stats;
-        LS_TRY(ls_delta_tx_add(tx, &add, err));
-    }
-    return LS_OK;
-}
-
 static ls_err_t ls__create(ls__load_t *L, ls_error_t *err)
 {
     ls_delta_create_opts_t co;
@@ -744,7 +720,8 @@ static ls_err_t ls__commit(ls__load_t *L, ls__worker_t *ws, int64_t *version, ls
         rc = ls_delta_tx_evolve_schema(tx, L->schema, 0, NULL, err);
     }
     for (unsigned i = 0; rc == LS_OK && i < L->threads; i++) {
-        rc = ls__add_files(L, tx, &ws[i].fs, err);
+        rc = ls_table_done_add_actions(tx, ws[i].fs.done, ws[i].fs.ndone, L->pcols, L->ncols,
+                                       err);
     }
     ls_delta_commit_result_t res;
     rc = rc == LS_OK ? ls_delta_tx_commit(tx, &res, err) : rc;

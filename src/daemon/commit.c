@@ -119,30 +119,6 @@ static void ls__keep_carry(ls__table_t *t, ls__carry_t *c, ls__flush_t *fl)
 
 /* ------------------------------------------------------------ the Delta commit */
 
-static ls_err_t ls__add_files(ls__table_t *t, ls_delta_tx_t *tx, const ls__flush_t *fl,
-                              ls_error_t *err)
-{
-    ls_delta_kv_t kv[LS__MAX_PCOLS];
-    for (size_t i = 0; i < fl->ndone; i++) {
-        const ls_table_done_t *f = &fl->done[i];
-        for (size_t c = 0; c < t->ncols; c++) {
-            kv[c].key = t->pcols[c];
-            kv[c].value = f->values[c];
-        }
-        ls_delta_add_t add;
-        memset(&add, 0, sizeof(add));
-        add.path = f->log_path;
-        add.n_partition_values = t->ncols;
-        add.partition_values = kv;
-        add.size = f->size;
-        add.modification_time = f->mtime_ms;
-        add.data_change = true;
-        add.stats = f->stats;
-        LS_TRY(ls_delta_tx_add(tx, &add, err));
-    }
-    return LS_OK;
-}
-
 /* txn actions for the positions that moved; *moved receives their number. */
 static ls_err_t ls__set_txns(ls__daemon_t *d, ls__table_t *t, ls_delta_tx_t *tx,
                              const ls__flush_t *fl, size_t *moved, ls_error_t *err)
@@ -196,7 +172,8 @@ static ls_err_t ls__commit_locked(ls__daemon_t *d, ls__table_t *t, const ls__flu
     o.operation_parameters = (const char *)params.data;
     rc = rc == LS_OK ? ls_delta_tx_new(t->snap, &o, &tx, err)
                      : ls_error_set(err, rc, "commit parameters");
-    rc = rc == LS_OK ? ls__add_files(t, tx, fl, err) : rc;
+    rc = rc == LS_OK ? ls_table_done_add_actions(tx, fl->done, fl->ndone, t->pcols, t->ncols, err)
+                     : rc;
     rc = rc == LS_OK ? ls__set_txns(d, t, tx, fl, &moved, err) : rc;
     *skipped = rc == LS_OK && moved == 0 && fl->ndone == 0;
     ls_delta_commit_result_t res;

@@ -399,6 +399,36 @@ void ls_table_files_take_done(ls_table_files_t *fs, ls_table_done_t **out, size_
     fs->ndone = fs->done_cap = 0;
 }
 
+/* Partition columns in one add action; tables have far fewer. */
+#define LS__ADD_MAX_PCOLS 64
+
+ls_err_t ls_table_done_add_actions(ls_delta_tx_t *tx, const ls_table_done_t *d, size_t n,
+                                   const char *const *pcols, size_t ncols, ls_error_t *err)
+{
+    ls_delta_kv_t kv[LS__ADD_MAX_PCOLS];
+    if (ncols > LS__ADD_MAX_PCOLS) {
+        return ls_error_set(err, LS_ERR_LIMIT, "more than %d partition columns",
+                            LS__ADD_MAX_PCOLS);
+    }
+    for (size_t i = 0; i < n; i++) {
+        for (size_t c = 0; c < ncols; c++) {
+            kv[c].key = pcols[c];
+            kv[c].value = d[i].values[c];
+        }
+        ls_delta_add_t add;
+        memset(&add, 0, sizeof(add));
+        add.path = d[i].log_path;
+        add.n_partition_values = ncols;
+        add.partition_values = kv;
+        add.size = d[i].size;
+        add.modification_time = d[i].mtime_ms;
+        add.data_change = true;
+        add.stats = d[i].stats;
+        LS_TRY(ls_delta_tx_add(tx, &add, err));
+    }
+    return LS_OK;
+}
+
 void ls_table_done_free_all(ls_table_done_t *d, size_t n, size_t ncols)
 {
     for (size_t i = 0; i < n; i++) {
