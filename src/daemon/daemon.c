@@ -175,6 +175,7 @@ void ls_daemon_stop(ls_daemon_t *d)
 static ls_err_t ls__drain(ls__daemon_t *d, ls_error_t *err)
 {
     ls_err_t rc = LS_OK;
+    ls__await_first_assignment(d, d->conf->shutdown_timeout_ms / 2);
     if (!atomic_load(&d->fatal) && !atomic_load(&d->fenced)) {
         rc = ls__flush_all(d, err);
         if (rc == LS_ERR_EXISTS) {

@@ -263,6 +263,7 @@ struct ls_daemon_s {
     ls__worker_t *workers;
     rd_kafka_t *rk;
     rd_kafka_queue_t *rkq;
+    bool rk_unclosable; /* stopped before the first assignment: see poll.c */
     rd_kafka_t *dlq; /* NULL without dlq.topic */
     atomic_ullong dlq_failed;
     /* tp registry (poll thread; workers only follow pointers) */
@@ -362,6 +363,9 @@ ls_err_t ls__consumer_open(ls__daemon_t *d, ls_error_t *err);
 ls_err_t ls__poll_loop(ls__daemon_t *d, ls_error_t *err);
 void ls__consumer_close(ls__daemon_t *d);
 ls__tp_t *ls__tp_get(ls__daemon_t *d, const char *topic, int32_t partition);
+/* One poll: consume, dispatch, housekeeping (memory, lag) every 200 ms (*last: its clock). */
+void ls__poll_once(ls__daemon_t *d, int64_t *last);
+void ls__await_first_assignment(ls__daemon_t *d, int64_t max_ms);
 
 /* status.c */
 ls_err_t ls__ops_start(ls__daemon_t *d, ls_error_t *err);

@@ -283,6 +283,11 @@ void ls__consumer_close(ls__daemon_t *d)
     if (d->rk == NULL) {
         return;
     }
+    if (d->rk_unclosable) {
+        d->rk = NULL; /* see ls__await_first_assignment */
+        d->rkq = NULL;
+        return;
+    }
     if (d->rkq != NULL) {
         rd_kafka_queue_destroy(d->rkq);
         d->rkq = NULL;
@@ -462,25 +467,51 @@ static void ls__lag(ls__daemon_t *d)
     }
 }
 
+void ls__poll_once(ls__daemon_t *d, int64_t *last)
+{
+    rd_kafka_message_t *msgs[LS__RUN_MAX];
+    ssize_t n = rd_kafka_consume_batch_queue(d->rkq, LS__POLL_MS, msgs, LS__RUN_MAX);
+    if (n > 0) {
+        ls__dispatch(d, msgs, (size_t)n);
+    }
+    int64_t now = ls__now_ms();
+    if (now - *last >= LS__HOUSEKEEP_MS || d->paused) {
+        ls__memory(d);
+        ls__lag(d);
+        *last = now;
+    }
+    if (d->dlq != NULL) {
+        rd_kafka_poll(d->dlq, 0);
+    }
+}
+
 ls_err_t ls__poll_loop(ls__daemon_t *d, ls_error_t *err)
 {
     (void)err;
-    rd_kafka_message_t *msgs[LS__RUN_MAX];
     int64_t last = 0;
     while (!atomic_load(&d->stop) && !atomic_load(&d->fatal)) {
-        ssize_t n = rd_kafka_consume_batch_queue(d->rkq, LS__POLL_MS, msgs, LS__RUN_MAX);
-        if (n > 0) {
-            ls__dispatch(d, msgs, (size_t)n);
-        }
-        int64_t now = ls__now_ms();
-        if (now - last >= LS__HOUSEKEEP_MS || d->paused) {
-            ls__memory(d);
-            ls__lag(d);
-            last = now;
-        }
-        if (d->dlq != NULL) {
-            rd_kafka_poll(d->dlq, 0);
-        }
+        ls__poll_once(d, &last);
     }
     return LS_OK;
+}
+
+/* librdkafka 2.0.2 aborts when a cooperative-sticky consumer is closed before its first
+ * assignment (its assignor state is still NULL; fixed upstream in 2.3.0). So a stop that
+ * comes early keeps polling until the group has assigned (what it consumes meanwhile is
+ * committed by the drain); if that does not happen in time, the consumer is left open for
+ * the process exit to reclaim. */
+void ls__await_first_assignment(ls__daemon_t *d, int64_t max_ms)
+{
+    if (d->rk == NULL || atomic_load(&d->ready)) {
+        return;
+    }
+    int64_t until = ls__now_ms() + max_ms, last = 0;
+    while (!atomic_load(&d->ready) && !atomic_load(&d->fatal) && ls__now_ms() < until) {
+        ls__poll_once(d, &last);
+    }
+    if (!atomic_load(&d->ready)) {
+        ls_log_kv(LS_LOG_WARN, "daemon", "no partition assignment yet: leaving the Kafka "
+                  "consumer open (it cannot be closed safely before one)", NULL);
+        d->rk_unclosable = true;
+    }
 }
