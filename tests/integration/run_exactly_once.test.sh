@@ -14,19 +14,7 @@ rl_need_moto
 rl_broker_start user-events:6,orders:3,cdc:3,dlq:1
 rl_moto_start lakesink-eo
 meta="[_kafka_topic, _kafka_partition, _kafka_offset, _kafka_timestamp, _kafka_key]"
-{ rl_conf_head eo; cat <<EOF
-dlq: {topic: dlq}
-topics:
-  events:
-    kafka-topic: user-events
-    metadata-columns: $meta
-    destination: {table-uri: $work/events, partition-columns: [event_type]}
-    processing: {batch-size: 20000, flush-interval: 2s}
-  orders:
-    kafka-topic: orders
-    metadata-columns: $meta
-    destination: {table-uri: $work/orders, delta-config: {checkpoint-interval: 5}}
-    processing: {batch-size: 10000, flush-interval: 2s}
+{ rl_conf_two eo "{batch-size: 20000, flush-interval: 2s}" "{batch-size: 10000, flush-interval: 2s}" "{checkpoint-interval: 5}"; cat <<EOF
   cdc:
     kafka-topic: cdc
     metadata-columns: $meta

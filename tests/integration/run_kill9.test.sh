@@ -14,22 +14,7 @@ RANDOM=$seed
 note "seed $seed (LS_SEED=$seed replays these kill moments)"
 
 rl_broker_start user-events:4,orders:2,dlq:1
-meta="[_kafka_topic, _kafka_partition, _kafka_offset]"
-{ rl_conf_head k9; cat <<EOF
-dlq: {topic: dlq}
-topics:
-  events:
-    kafka-topic: user-events
-    metadata-columns: $meta
-    destination: {table-uri: $work/events, partition-columns: [event_type]}
-    processing: {batch-size: 3000, flush-interval: 1s}
-  orders:
-    kafka-topic: orders
-    metadata-columns: $meta
-    destination: {table-uri: $work/orders, delta-config: {checkpoint-interval: 3}}
-    processing: {batch-size: 2000, flush-interval: 1s}
-EOF
-} >run.yaml
+rl_conf_two k9 "{batch-size: 3000, flush-interval: 1s}" "{batch-size: 2000, flush-interval: 1s}" "{checkpoint-interval: 3}" >run.yaml
 
 # ~60 s of production; a restart waits up to the 6 s session timeout of the killed member
 rl_produce_bg ue --topic user-events --count 90000 --template user-events --rate 1500

@@ -141,6 +141,32 @@ shutdown-timeout: 30s
 EOF
 }
 
+# rl_conf_two GROUP EV_PROCESSING OR_PROCESSING [OR_DELTA_CONFIG]: the config most tests run:
+# user-events into $work/events (partitioned by event_type) and orders into $work/orders, with
+# the topic/partition/offset metadata columns and the dlq topic. The processing arguments are
+# YAML flow maps ("{batch-size: 3000, flush-interval: 1s}"); the optional last one is the
+# orders table's delta-config (a flow map too). More table entries may be appended after it.
+# The metadata columns are $meta when the caller sets it.
+rl_conf_two() {
+    local meta="${meta:-[_kafka_topic, _kafka_partition, _kafka_offset]}" odc=""
+    [ -n "${4:-}" ] && odc=", delta-config: $4"
+    rl_conf_head "$1"
+    cat <<EOF
+dlq: {topic: dlq}
+topics:
+  events:
+    kafka-topic: user-events
+    metadata-columns: $meta
+    destination: {table-uri: $work/events, partition-columns: [event_type]}
+    processing: $2
+  orders:
+    kafka-topic: orders
+    metadata-columns: $meta
+    destination: {table-uri: $work/orders$odc}
+    processing: $3
+EOF
+}
+
 # ------------------------------------------------------------------ daemons
 
 # rl_daemon_start ID CONFIG: `lakesink run` in the background, stderr appended to ID.log;

@@ -20,22 +20,7 @@ printf 'not json 1\n{"order_id": \n[1,2\n' | kcat -P -b "$BROKER" -t orders -p 0
     fail "kcat could not produce the invalid messages"
 printf 'user_1\t\nuser_2\t\n' | kcat -P -b "$BROKER" -t user-events -p 1 -K '\t' -Z ||
     fail "kcat could not produce the tombstones"
-meta="[_kafka_topic, _kafka_partition, _kafka_offset]"
-{ rl_conf_head met; cat <<EOF
-dlq: {topic: dlq}
-topics:
-  events:
-    kafka-topic: user-events
-    metadata-columns: $meta
-    destination: {table-uri: $work/events, partition-columns: [event_type]}
-    processing: {flush-interval: 1s}
-  orders:
-    kafka-topic: orders
-    metadata-columns: $meta
-    destination: {table-uri: $work/orders}
-    processing: {flush-interval: 1s}
-EOF
-} >run.yaml
+rl_conf_two met "{flush-interval: 1s}" "{flush-interval: 1s}" >run.yaml
 
 rl_daemon_start d run.yaml || { finish; exit 1; }
 st=$(rl_py status "$work/d.log" | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["state"], sum(p["assigned"] for t in j["tables"] for p in t["partitions"]))')

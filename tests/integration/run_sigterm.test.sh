@@ -14,22 +14,7 @@ rl_init run_sigterm
 rl_need_node
 
 rl_broker_start user-events:4,orders:2,dlq:1
-meta="[_kafka_topic, _kafka_partition, _kafka_offset]"
-{ rl_conf_head sig; cat <<EOF
-dlq: {topic: dlq}
-topics:
-  events:
-    kafka-topic: user-events
-    metadata-columns: $meta
-    destination: {table-uri: $work/events, partition-columns: [event_type]}
-    processing: {batch-size: 1000000, flush-interval: 60s}
-  orders:
-    kafka-topic: orders
-    metadata-columns: $meta
-    destination: {table-uri: $work/orders}
-    processing: {batch-size: 1000000, flush-interval: 60s}
-EOF
-} >run.yaml
+rl_conf_two sig "{batch-size: 1000000, flush-interval: 60s}" "{batch-size: 1000000, flush-interval: 60s}" >run.yaml
 eo=(--app-id sig --topic user-events:4 --topic orders:2
     --table "$work/events=user-events" --table "$work/orders=orders" --dlq-topic dlq --expect-dlq 0)
 

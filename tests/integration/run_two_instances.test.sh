@@ -15,22 +15,7 @@ rl_init run_two_instances
 rl_need_node
 
 rl_broker_start user-events:8,orders:4,dlq:1
-meta="[_kafka_topic, _kafka_partition, _kafka_offset]"
-{ rl_conf_head two; cat <<EOF
-dlq: {topic: dlq}
-topics:
-  events:
-    kafka-topic: user-events
-    metadata-columns: $meta
-    destination: {table-uri: $work/events, partition-columns: [event_type]}
-    processing: {batch-size: 5000, flush-interval: 2s}
-  orders:
-    kafka-topic: orders
-    metadata-columns: $meta
-    destination: {table-uri: $work/orders}
-    processing: {batch-size: 2000, flush-interval: 2s}
-EOF
-} >run.yaml
+rl_conf_two two "{batch-size: 5000, flush-interval: 2s}" "{batch-size: 2000, flush-interval: 2s}" >run.yaml
 all='len(assigned(j)) == 12'
 
 # producers run through every phase, in 2 s rounds
