@@ -12,13 +12,13 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "table_cli.h"
 #include "lakesink/daemon.h"
 #include "lakesink/delta.h"
 #include "lakesink/gen.h"
@@ -173,8 +173,8 @@ static void ls__demo_table(const char *uri, int64_t *version, int64_t *rows, siz
         *files = ls_delta_snapshot_num_files(s);
         size_t cur = 0;
         for (const ls_delta_file_t *f; (f = ls_delta_snapshot_next_file(s, &cur)) != NULL;) {
-            const char *n = f->add.stats ? strstr(f->add.stats, "\"numRecords\":") : NULL;
-            *rows += n ? strtoll(n + 13, NULL, 10) : 0;
+            int64_t n = 0;
+            *rows += f->add.stats != NULL && ls_cli_stats_num_records(f->add.stats, &n) ? n : 0;
         }
     }
     ls_delta_snapshot_free(s);

@@ -12,6 +12,7 @@
 #include "lakesink/alloc.h"
 #include "lakesink/json.h"
 #include "lakesink/table.h"
+#include "partition_fixture.h"
 #include "testutil.h"
 
 static const char *k_schema =
@@ -27,48 +28,10 @@ static const char *k_schema =
     "\"containsNull\":true},\"nullable\":true,\"metadata\":{}},"
     "{\"name\":\"day\",\"type\":\"date\",\"nullable\":true,\"metadata\":{}}]}";
 
-typedef struct {
-    ls_type_t *schema;
-    ls_layout_t *table;
-    ls_table_partitioner_t *p;
-    ls_json_decoder_t *dec;
-    ls_error_t err;
-} fx_t;
-
-static void fx_open(fx_t *f, const char *schema, const char *const *cols, size_t n)
-{
-    memset(f, 0, sizeof(*f));
-    assert_int_equal(ls_json_parse_delta_schema(schema, strlen(schema), &f->schema, &f->err),
-                     LS_OK);
-    f->table = ls_layout_new(f->schema, &f->err);
-    assert_non_null(f->table);
-    f->p = ls_table_partitioner_new(f->table, cols, n, &f->err);
-    assert_non_null(f->p);
-    f->dec = ls_json_decoder_new(f->table, NULL, &f->err);
-    assert_non_null(f->dec);
-}
-
-static void fx_close(fx_t *f)
-{
-    ls_json_decoder_free(f->dec);
-    ls_table_partitioner_free(f->p);
-    ls_layout_free(f->table);
-    ls_type_free(f->schema);
-}
-
 static void add_row(fx_t *f, ls_batch_t *b, const char *row)
 {
     if (ls_json_decode_record(f->dec, b, row, strlen(row), &f->err) != LS_OK) {
         fail_msg("%s: %s", row, f->err.msg);
-    }
-}
-
-static void assert_batches_equal(const ls_batch_t *a, const ls_batch_t *b)
-{
-    char why[512];
-    assert_int_equal(a->nrows, b->nrows);
-    if (!ls_batch_equal(a, b, why, sizeof(why))) {
-        fail_msg("batches differ: %s", why);
     }
 }
 

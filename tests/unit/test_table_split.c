@@ -12,6 +12,7 @@
 #include "lakesink/alloc.h"
 #include "lakesink/json.h"
 #include "lakesink/table.h"
+#include "partition_fixture.h"
 #include "testutil.h"
 
 static const char *k_schema =
@@ -30,33 +31,6 @@ static const char *k_schema =
     "\"valueContainsNull\":true},\"nullable\":true,\"metadata\":{}},"
     "{\"name\":\"d\",\"type\":\"decimal(20,2)\",\"nullable\":true,\"metadata\":{}}]}";
 
-typedef struct {
-    ls_type_t *schema;
-    ls_layout_t *table;
-    ls_table_partitioner_t *p;
-    ls_error_t err;
-} fx_t;
-
-static void fx_open(fx_t *f, const char *schema, const char *const *cols, size_t n)
-{
-    memset(f, 0, sizeof(*f));
-    assert_int_equal(ls_json_parse_delta_schema(schema, strlen(schema), &f->schema, &f->err),
-                     LS_OK);
-    f->table = ls_layout_new(f->schema, &f->err);
-    assert_non_null(f->table);
-    f->p = ls_table_partitioner_new(f->table, cols, n, &f->err);
-    if (f->p == NULL) {
-        fail_msg("partitioner: %s", f->err.msg);
-    }
-}
-
-static void fx_close(fx_t *f)
-{
-    ls_table_partitioner_free(f->p);
-    ls_layout_free(f->table);
-    ls_type_free(f->schema);
-}
-
 /* A batch of @p l holding @p rows (JSON objects; fields not in @p l ignored). */
 static ls_batch_t *decode(const ls_layout_t *l, const char *const *rows, size_t n)
 {
@@ -71,15 +45,6 @@ static ls_batch_t *decode(const ls_layout_t *l, const char *const *rows, size_t 
     }
     ls_json_decoder_free(d);
     return b;
-}
-
-static void assert_batches_equal(const ls_batch_t *a, const ls_batch_t *b)
-{
-    char why[512];
-    assert_int_equal(a->nrows, b->nrows);
-    if (!ls_batch_equal(a, b, why, sizeof(why))) {
-        fail_msg("batches differ: %s", why);
-    }
 }
 
 /* ---------------------------------------------------------------- split */
