@@ -48,7 +48,7 @@ if [ -d "$td/delta-golden" ]; then
     sed -i 's/\\"maxValues\\":{\\"col1\\":-999.99/\\"maxValues\\":{\\"col1\\":-1000.00/' "$work/bad-stat/_delta_log/00000000000000000000.json"
     checker_catches "checker catches a max below the data" "$work/bad-stat" 'col1 min/max'
     cp -r "$g/basic-decimal-table/delta" "$work/bad-size"
-    f=$(find "$work/bad-size" -name '*.parquet' | head -1); printf 'x' >>"$f"
+    f=$(find "$work/bad-size" -name '*.parquet' -print -quit); printf 'x' >>"$f"
     checker_catches "checker catches a wrong size" "$work/bad-size" ': size'
     cp -r "$g/basic-decimal-table/delta" "$work/bad-part"
     sed -i 's/"partitionValues":{"part":"0.00004"}/"partitionValues":{"part":"0.00005"}/' "$work/bad-part/_delta_log/00000000000000000000.json"
