@@ -508,6 +508,8 @@ elif cmd == "hw":
     print(json.dumps({"%s:%d" % k: v for k, v in sorted(hw(a[0], a[1]).items())}))
 elif cmd == "hwsum":
     print(sum(hw(a[0], a[1]).values()))
+elif cmd == "lwmax":
+    print(max(hw(a[0], a[1], -2).values()))
 elif cmd == "status":
     print(json.dumps(status(a[0])))
 elif cmd == "s3get":

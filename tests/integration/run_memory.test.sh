@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Memory bound of `lakesink run`: a backlog of 2 M small messages (~34 B NDJSON lines, no key,
-# so librdkafka's sticky partitioner piles them unevenly on 256 partitions; 256 keep each under
-# the mock broker's ~5 MB retention) is produced BEFORE the daemon starts with memory.budget
+# spread round-robin over 256 partitions: ~7,800 each, far under the mock broker's ~5 MB
+# retention; librdkafka's sticky partitioner once piled 130 k on one partition and the broker
+# dropped its oldest messages) is produced BEFORE the daemon starts with memory.budget
 # 128M. VmRSS is sampled every 100 ms while it drains. Checks: peak RSS < budget + 80 MiB, the
 # daemon's own gauge (lakesink_memory_bytes) never above the budget, all 2 M rows exactly once.
 #
@@ -26,11 +27,13 @@ import sys
 w = sys.stdout.write
 for i in range(int(sys.argv[1])):
     w("{\"id\":%d,\"k\":\"k%03d\",\"v\":%d.5}\n" % (i, i % 997, i % 1000))' "$n" >small.ndjson
-rl_produce_bg bl --topic small --file small.ndjson
+rl_produce_bg bl --topic small --file small.ndjson --partitions 256
 rl_produce_wait bl
 rm -f small.ndjson
 held=$(rl_py hwsum "$BROKER" small:256)
 expect "backlog of $n messages in the broker ($held)" '[ "$held" -eq "$n" ]'
+lw=$(rl_py lwmax "$BROKER" small:256)
+expect "the broker kept every message (highest low watermark: $lw)" '[ "$lw" -eq 0 ]'
 
 { rl_conf_head mem "${budget_mib}M"; cat <<EOF
 topics:
