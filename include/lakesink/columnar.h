@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "lakesink/arena.h"
 #include "lakesink/error.h"
@@ -143,15 +144,92 @@ void ls_batch_row_commit(ls_batch_t *b);
 void ls_batch_row_abort(ls_batch_t *b);
 
 /* Column pushes. A value push records def = max_def. All return LS_OK, LS_ERR_NOMEM or
- * LS_ERR_LIMIT (batch cap); @p b is the owning batch (for the memory account). */
-ls_err_t ls_col_push_null(ls_batch_t *b, ls_column_t *c, int def, int rep);
-ls_err_t ls_col_push_bool(ls_batch_t *b, ls_column_t *c, bool v, int rep);
-ls_err_t ls_col_push_i32(ls_batch_t *b, ls_column_t *c, int32_t v, int rep);
-ls_err_t ls_col_push_i64(ls_batch_t *b, ls_column_t *c, int64_t v, int rep);
-ls_err_t ls_col_push_float(ls_batch_t *b, ls_column_t *c, float v, int rep);
-ls_err_t ls_col_push_double(ls_batch_t *b, ls_column_t *c, double v, int rep);
+ * LS_ERR_LIMIT (batch cap); @p b is the owning batch (for the memory account).
+ * They are inline: decoders push every value of every row, and the usual case (room in
+ * the buffers) is a few stores; the *_slow functions grow the buffers and are not meant
+ * to be called directly. */
+ls_err_t ls_col_push_null_slow(ls_batch_t *b, ls_column_t *c, int def, int rep);
+ls_err_t ls_col_push_fixed_slow(ls_batch_t *b, ls_column_t *c, const void *v, size_t w, int rep);
+ls_err_t ls_col_push_bytes_slow(ls_batch_t *b, ls_column_t *c, const void *p, size_t n, int rep);
+
+/* Room for one more level entry (a required top-level leaf stores none). */
+static inline bool ls__col_level_room(const ls_column_t *c)
+{
+    return c->nlevels < c->levels_cap || (c->leaf->max_def == 0 && c->leaf->max_rep == 0);
+}
+
+static inline void ls__col_put_level(ls_column_t *c, int def, int rep)
+{
+    if (c->def != NULL) {
+        c->def[c->nlevels] = (uint8_t)def;
+    }
+    if (c->rep != NULL) {
+        c->rep[c->nlevels] = (uint8_t)rep;
+    }
+    c->nlevels++;
+}
+
+static inline ls_err_t ls_col_push_null(ls_batch_t *b, ls_column_t *c, int def, int rep)
+{
+    if (!ls__col_level_room(c)) {
+        return ls_col_push_null_slow(b, c, def, rep);
+    }
+    ls__col_put_level(c, def, rep);
+    return LS_OK;
+}
+
+static inline ls_err_t ls__col_push_fixed(ls_batch_t *b, ls_column_t *c, const void *v, size_t w,
+                                          int rep)
+{
+    if ((c->nvalues + 1) * w > c->values_cap || !ls__col_level_room(c)) {
+        return ls_col_push_fixed_slow(b, c, v, w, rep);
+    }
+    ls__col_put_level(c, c->leaf->max_def, rep);
+    memcpy(c->values + c->nvalues * w, v, w);
+    c->nvalues++;
+    return LS_OK;
+}
+
+static inline ls_err_t ls_col_push_bool(ls_batch_t *b, ls_column_t *c, bool v, int rep)
+{
+    uint8_t x = v ? 1 : 0;
+    return ls__col_push_fixed(b, c, &x, 1, rep);
+}
+static inline ls_err_t ls_col_push_i32(ls_batch_t *b, ls_column_t *c, int32_t v, int rep)
+{
+    return ls__col_push_fixed(b, c, &v, 4, rep);
+}
+static inline ls_err_t ls_col_push_i64(ls_batch_t *b, ls_column_t *c, int64_t v, int rep)
+{
+    return ls__col_push_fixed(b, c, &v, 8, rep);
+}
+static inline ls_err_t ls_col_push_float(ls_batch_t *b, ls_column_t *c, float v, int rep)
+{
+    return ls__col_push_fixed(b, c, &v, 4, rep);
+}
+static inline ls_err_t ls_col_push_double(ls_batch_t *b, ls_column_t *c, double v, int rep)
+{
+    return ls__col_push_fixed(b, c, &v, 8, rep);
+}
+
 /** @brief BYTES: any length; FIXED: @p n must equal the leaf width. */
-ls_err_t ls_col_push_bytes(ls_batch_t *b, ls_column_t *c, const void *p, size_t n, int rep);
+static inline ls_err_t ls_col_push_bytes(ls_batch_t *b, ls_column_t *c, const void *p, size_t n,
+                                         int rep)
+{
+    if (c->leaf->store != LS_COL_BYTES || c->nvalues + 2 > c->offsets_cap ||
+        n > c->bytes_cap - c->nbytes || n > UINT32_MAX - c->nbytes || !ls__col_level_room(c)) {
+        return ls_col_push_bytes_slow(b, c, p, n, rep);
+    }
+    ls__col_put_level(c, c->leaf->max_def, rep);
+    if (n > 0) {
+        memcpy(c->bytes + c->nbytes, p, n);
+    }
+    c->offsets[0] = 0;
+    c->nbytes += n;
+    c->nvalues++;
+    c->offsets[c->nvalues] = (uint32_t)c->nbytes;
+    return LS_OK;
+}
 
 /**
  * @brief Make room for @p nlevels more level entries, @p nvalues more values and (BYTES)

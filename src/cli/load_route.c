@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "lakesink/alloc.h"
+#include "lakesink/bytes.h"
 
 /* A slot unused for this many rows may be taken over by a new partition: partitions that
  * follow each other (time-partitioned input) get batches, many mixed ones go to the spill. */
@@ -192,17 +193,7 @@ ls_err_t ls_cli_router_flush(ls_cli_router_t *r, ls_error_t *err)
 
 static bool ls__buf_eq(const ls_buf_t *a, const ls_buf_t *b)
 {
-    if (a->len != b->len) {
-        return false;
-    }
-    if (a->len > 32) {
-        return memcmp(a->data, b->data, a->len) == 0;
-    }
-    uint8_t diff = 0; /* short texts: a loop beats a call to memcmp */
-    for (size_t i = 0; i < a->len; i++) {
-        diff |= (uint8_t)(a->data[i] ^ b->data[i]);
-    }
-    return diff == 0;
+    return a->len == b->len && ls_bytes_eq(a->data, b->data, a->len);
 }
 
 /* A summary of a text that tells most different texts apart: its length and up to 8 of

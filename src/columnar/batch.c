@@ -169,12 +169,12 @@ static ls_err_t ls__push_level(ls_batch_t *b, ls_column_t *c, int def, int rep)
     return LS_OK;
 }
 
-ls_err_t ls_col_push_null(ls_batch_t *b, ls_column_t *c, int def, int rep)
+ls_err_t ls_col_push_null_slow(ls_batch_t *b, ls_column_t *c, int def, int rep)
 {
     return ls__push_level(b, c, def, rep);
 }
 
-static ls_err_t ls__push_fixed(ls_batch_t *b, ls_column_t *c, const void *v, size_t w, int rep)
+ls_err_t ls_col_push_fixed_slow(ls_batch_t *b, ls_column_t *c, const void *v, size_t w, int rep)
 {
     size_t need = (c->nvalues + 1) * w;
     if (need > c->values_cap) {
@@ -186,39 +186,13 @@ static ls_err_t ls__push_fixed(ls_batch_t *b, ls_column_t *c, const void *v, siz
     return LS_OK;
 }
 
-ls_err_t ls_col_push_bool(ls_batch_t *b, ls_column_t *c, bool v, int rep)
-{
-    uint8_t x = v ? 1 : 0;
-    return ls__push_fixed(b, c, &x, 1, rep);
-}
-
-ls_err_t ls_col_push_i32(ls_batch_t *b, ls_column_t *c, int32_t v, int rep)
-{
-    return ls__push_fixed(b, c, &v, 4, rep);
-}
-
-ls_err_t ls_col_push_i64(ls_batch_t *b, ls_column_t *c, int64_t v, int rep)
-{
-    return ls__push_fixed(b, c, &v, 8, rep);
-}
-
-ls_err_t ls_col_push_float(ls_batch_t *b, ls_column_t *c, float v, int rep)
-{
-    return ls__push_fixed(b, c, &v, 4, rep);
-}
-
-ls_err_t ls_col_push_double(ls_batch_t *b, ls_column_t *c, double v, int rep)
-{
-    return ls__push_fixed(b, c, &v, 8, rep);
-}
-
-ls_err_t ls_col_push_bytes(ls_batch_t *b, ls_column_t *c, const void *p, size_t n, int rep)
+ls_err_t ls_col_push_bytes_slow(ls_batch_t *b, ls_column_t *c, const void *p, size_t n, int rep)
 {
     if (c->leaf->store == LS_COL_FIXED) {
         if (n != c->leaf->width) {
             return LS_ERR_INVALID_ARG;
         }
-        return ls__push_fixed(b, c, p, n, rep);
+        return ls_col_push_fixed_slow(b, c, p, n, rep);
     }
     if (c->nbytes + n < n || c->nbytes + n > UINT32_MAX) {
         return LS_ERR_LIMIT;
@@ -420,7 +394,7 @@ ls_err_t ls_batch_append_rows(ls_batch_t *dst, const ls_batch_t *src, size_t fro
                 rc = ls_col_push_bytes(dst, d, p, len, rep);
                 vi++;
             } else {
-                rc = ls__push_fixed(dst, d, s->values + vi * s->leaf->width, s->leaf->width, rep);
+                rc = ls__col_push_fixed(dst, d, s->values + vi * s->leaf->width, s->leaf->width, rep);
                 vi++;
             }
             if (rc != LS_OK) {

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "decode_int.h"
+#include "lakesink/bytes.h"
 #include "lakesink/alloc.h"
 
 /* ---------------------------------------------------------------- errors */
@@ -357,7 +358,7 @@ static const char *ls__member_lookup(ls__dec_t *d, ls__jplan_t *pl, const char *
     *ci = -1;
     for (uint32_t s; (s = pl->slots[h]) != 0; h = (h + 1) & pl->slot_mask) {
         const ls__jplan_t *c = pl->children[s - 1];
-        if (c->name_len == kn && memcmp(c->name, k, kn) == 0) {
+        if (c->name_len == kn && ls_bytes_eq(c->name, k, kn)) {
             *ci = (int32_t)(s - 1);
             break;
         }
@@ -381,7 +382,7 @@ static inline const char *ls__member(ls__dec_t *d, ls__jplan_t *pl, const char *
         const ls__jplan_t *c = pl->children[pl->pred[k]];
         size_t len = c->name_len;
         if (c->plain && (size_t)(d->end - p) > len && p[len] == '"' &&
-            memcmp(p, c->name, len) == 0) {
+            ls_bytes_eq(p, c->name, len)) {
             *ci = pl->pred[k];
             return p + len + 1;
         }

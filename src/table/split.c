@@ -15,6 +15,7 @@
 
 #include "lakesink/alloc.h"
 #include "lakesink/arena.h"
+#include "lakesink/bytes.h"
 #include "lakesink/table.h"
 #include "table_int.h"
 
@@ -638,19 +639,6 @@ ls_err_t ls_table_last_row_key(const ls_table_partitioner_t *p, const ls_batch_t
     return LS_OK;
 }
 
-/* Keys are short: a plain loop beats a call to memcmp here. */
-static bool ls__same_bytes(const uint8_t *a, const uint8_t *b, size_t n)
-{
-    if (n > 32) {
-        return memcmp(a, b, n) == 0;
-    }
-    uint8_t diff = 0;
-    for (size_t i = 0; i < n; i++) {
-        diff |= (uint8_t)(a[i] ^ b[i]);
-    }
-    return diff == 0;
-}
-
 bool ls_table_last_row_key_is(const ls_table_partitioner_t *p, const ls_batch_t *b,
                               const uint8_t *key, size_t len)
 {
@@ -677,7 +665,7 @@ bool ls_table_last_row_key_is(const ls_table_partitioner_t *p, const ls_batch_t 
             }
             at += 4;
         }
-        if (len - at < n || !ls__same_bytes(key + at, v, n)) {
+        if (len - at < n || !ls_bytes_eq(key + at, v, n)) {
             return false;
         }
         at += n;

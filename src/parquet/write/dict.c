@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lakesink/alloc.h"
+#include "lakesink/bytes.h"
 #include "pqw_int.h"
 
 #define LS__K1 0x9E3779B97F4A7C15ull
@@ -43,20 +44,6 @@ void ls__pqw_dict_reset(ls__pqw_dict_t *d)
     ls_buf_reset(&d->values);
 }
 
-static inline uint64_t ls__load64(const uint8_t *p)
-{
-    uint64_t x;
-    memcpy(&x, p, 8);
-    return x;
-}
-
-static inline uint32_t ls__load32(const uint8_t *p)
-{
-    uint32_t x;
-    memcpy(&x, p, 4);
-    return x;
-}
-
 static inline uint64_t ls__rotl(uint64_t x, int r)
 {
     return (x << r) | (x >> (64 - r));
@@ -74,7 +61,7 @@ static inline uint32_t ls__hash_bytes(const uint8_t *p, size_t len)
 {
     uint64_t h = (uint64_t)len * LS__K1;
     while (len >= 8) {
-        h = ls__rotl(h ^ (ls__load64(p) * LS__K2), 31) * LS__K1;
+        h = ls__rotl(h ^ (ls_bytes_load64(p) * LS__K2), 31) * LS__K1;
         p += 8;
         len -= 8;
     }
@@ -82,7 +69,7 @@ static inline uint32_t ls__hash_bytes(const uint8_t *p, size_t len)
         /* 1..7 tail bytes without a variable-length copy (overlapping loads) */
         uint64_t t;
         if (len >= 4) {
-            t = ls__load32(p) | (uint64_t)ls__load32(p + len - 4) << 32;
+            t = ls_bytes_load32(p) | (uint64_t)ls_bytes_load32(p + len - 4) << 32;
         } else {
             t = p[0] | (uint64_t)p[len / 2] << 8 | (uint64_t)p[len - 1] << 16;
         }
@@ -94,37 +81,19 @@ static inline uint32_t ls__hash_bytes(const uint8_t *p, size_t len)
     return (uint32_t)(h >> 32);
 }
 
-/* @p len bytes at @p a and @p b are equal (inline word compares: values are short). */
-static inline bool ls__same(const uint8_t *a, const uint8_t *b, size_t len)
-{
-    if (len >= 8) {
-        for (size_t i = 0; i + 8 < len; i += 8) {
-            if (ls__load64(a + i) != ls__load64(b + i)) {
-                return false;
-            }
-        }
-        return ls__load64(a + len - 8) == ls__load64(b + len - 8);
-    }
-    if (len >= 4) {
-        return ls__load32(a) == ls__load32(b) && ls__load32(a + len - 4) == ls__load32(b + len - 4);
-    }
-    for (size_t i = 0; i < len; i++) {
-        if (a[i] != b[i]) {
-            return false;
-        }
-    }
-    return true;
-}
-
 /* Double the table (or create it), moving every slot by its stored hash. */
 static ls_err_t ls__grow_table(ls__pqw_dict_t *d)
 {
     uint32_t bits = d->nslots ? d->bits + 1 : 10;
     uint32_t n = 1u << bits;
-    uint64_t *s = ls_calloc(n, sizeof(uint64_t));
+    /* malloc + memset, not calloc: a large calloc maps the shared zero page, which the
+     * first probe reads and the first insert then copies (a fault and a TLB shootdown to
+     * every CPU running one of our threads, per page). Writing first skips both. */
+    uint64_t *s = ls_reallocarray(NULL, n, sizeof(uint64_t));
     if (s == NULL) {
         return LS_ERR_NOMEM;
     }
+    memset(s, 0, (size_t)n * sizeof(uint64_t));
     uint32_t mask = n - 1;
     for (uint32_t i = 0; i < d->nslots && d->count != 0; i++) {
         uint64_t v = d->slots[i];
@@ -225,7 +194,7 @@ static ls_err_t ls__put_u32(ls__pqw_dict_t *d, const uint8_t *vals, size_t n, ui
                             size_t *done)
 {
     size_t i;
-    LS__PUT_WORD(uint32_t, ls__load32)
+    LS__PUT_WORD(uint32_t, ls_bytes_load32)
     *done = i;
     return LS_OK;
 }
@@ -234,7 +203,7 @@ static ls_err_t ls__put_u64(ls__pqw_dict_t *d, const uint8_t *vals, size_t n, ui
                             size_t *done)
 {
     size_t i;
-    LS__PUT_WORD(uint64_t, ls__load64)
+    LS__PUT_WORD(uint64_t, ls_bytes_load64)
     *done = i;
     return LS_OK;
 }
@@ -255,7 +224,7 @@ ls_err_t ls__pqw_dict_put_fixed(ls__pqw_dict_t *d, const uint8_t *vals, size_t n
         }
         const uint8_t *v = vals + i * w;
         uint32_t h = ls__hash_bytes(v, w), slot = 0, found;
-#define LS__FIX_EQ(e) ls__same(d->values.data + (size_t)(e) * w, v, w)
+#define LS__FIX_EQ(e) ls_bytes_eq(d->values.data + (size_t)(e) * w, v, w)
         LS__PROBE(d, h, LS__FIX_EQ);
 #undef LS__FIX_EQ
         if (found == UINT32_MAX) {
@@ -277,7 +246,7 @@ static inline bool ls__bytes_eq(const ls__pqw_dict_t *d, uint32_t e, const uint8
                                 uint32_t len)
 {
     const uint8_t *q = d->values.data + d->offs[e];
-    return ls__load32(q) == len && ls__same(q + 4, p, len);
+    return ls_bytes_load32(q) == len && ls_bytes_eq(q + 4, p, len);
 }
 
 ls_err_t ls__pqw_dict_put_bytes(ls__pqw_dict_t *d, const uint32_t *off, const uint8_t *bytes,
@@ -320,7 +289,7 @@ ls_err_t ls__pqw_dict_entry_plain(const ls__pqw_dict_t *d, uint32_t e, ls_buf_t 
 {
     if (d->store == LS_COL_BYTES) {
         const uint8_t *q = d->values.data + d->offs[e];
-        return ls_buf_append(out, q, 4 + (size_t)ls__load32(q));
+        return ls_buf_append(out, q, 4 + (size_t)ls_bytes_load32(q));
     }
     return ls_buf_append(out, d->values.data + (size_t)e * d->width, d->width);
 }
