@@ -67,6 +67,7 @@ typedef struct ls_conf_topic_s {
     ls_conf_list_t partition_columns;
     int64_t checkpoint_interval;
     char *compression; /* "zstd", "snappy", "gzip" or "none" */
+    int64_t compression_level; /* 0: the codec's lakesink default */
     int64_t target_file_size;
     bool schema_evolution;
     int64_t batch_size;

@@ -59,6 +59,14 @@ typedef struct ls_table_files_s {
     uint64_t closed_by_lru; /* files closed because too many were open */
 } ls_table_files_t;
 
+/**
+ * @brief Codec level and page size of table data files: @p level, or when 0 zstd level 1
+ * on 256 KiB pages (the library's level 3 on 1 MiB pages costs a fifth more writer CPU for
+ * files within 2 % of the size; docs/benchmarks.md). Other codecs keep their defaults.
+ * Call after setting o->codec.
+ */
+void ls_table_files_codec_defaults(ls_pq_writer_opts_t *o, int level);
+
 /** @brief An empty set writing with @p cfg (borrowed). */
 void ls_table_files_init(ls_table_files_t *fs, const ls_table_files_cfg_t *cfg);
 

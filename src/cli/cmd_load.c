@@ -46,11 +46,6 @@
 #define LS__SLOT_BYTES ((size_t)256 << 10)
 #define LS__SLOT_MIN ((size_t)16 << 10)
 #define LS__RG_MAX ((uint64_t)64 << 20) /* row group cap: memory per open file */
-/* zstd: level 1 on 256 KiB pages instead of the library's level 3 on 1 MiB pages: a fifth
- * less CPU in the Parquet writer, files within 2 % of the size (smaller for the
- * benchmark's events; docs/benchmarks.md). Level 1 on 1 MiB pages made 5 % larger files. */
-#define LS__ZSTD_LEVEL 1
-#define LS__ZSTD_PAGE_BYTES ((uint32_t)256 << 10)
 #define LS__REPORT_MAX ((size_t)1 << 20) /* skipped-line messages held per worker */
 
 enum { O_FORMAT, O_SCHEMA, O_PARTITION, O_CODEC, O_TARGET, O_THREADS, O_ON_ERROR, O_N };
@@ -834,10 +829,7 @@ static int ls__options(const ls_cli_val_t *v, ls__load_t *L)
         return ls_cli_usage_error(cmd, "unknown codec '%s' (zstd, snappy, gzip, lz4_raw, brotli, "
                                        "none)", v[O_CODEC].str);
     }
-    if (L->fcfg.wopts.codec == LS_PQ_CODEC_ZSTD) {
-        L->fcfg.wopts.level = LS__ZSTD_LEVEL;
-        L->fcfg.wopts.page_bytes = LS__ZSTD_PAGE_BYTES;
-    }
+    ls_table_files_codec_defaults(&L->fcfg.wopts, 0);
     L->fcfg.wopts.row_group_bytes = LS__RG_MAX;
     L->fcfg.target_bytes = v[O_TARGET].set ? (uint64_t)v[O_TARGET].num : (uint64_t)128 << 20;
     if (L->fcfg.target_bytes < ((uint64_t)4 << 20)) { /* pages count once finished */

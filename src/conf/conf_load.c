@@ -444,7 +444,8 @@ static void ls__required(ls__ctx_t *c, const char *prefix, bool topic, uint64_t 
     }
 }
 
-/* Cross-key rules of routing, metadata columns and the unknown-field policy. */
+/* Cross-key rules of routing, metadata columns, the codec level and the unknown-field
+ * policy. */
 static void ls__finish_processing(ls__ctx_t *c, ls_conf_topic_t *t, const char *pre)
 {
     static const char *const meta[] = {"_kafka_topic",     "_kafka_partition", "_kafka_offset",
@@ -464,6 +465,13 @@ static void ls__finish_processing(ls__ctx_t *c, ls_conf_topic_t *t, const char *
                      "_kafka_partition, _kafka_offset, _kafka_timestamp, _kafka_key, _kafka_headers)",
                      pre, i, m);
         }
+    }
+    int64_t lv = t->compression_level;
+    bool gz = strcmp(t->compression, "gzip") == 0, zs = strcmp(t->compression, "zstd") == 0;
+    if (lv != 0 && !zs && !(gz && lv >= 1 && lv <= 9)) {
+        ls__diag(c, NULL, "%sdestination.delta-config.compression-level: %lld does not apply to "
+                 "%s (zstd: -7..22, gzip: 1..9, snappy and none: 0)", pre, (long long)lv,
+                 t->compression);
     }
     if (t->unknown_fields == NULL) {
         t->unknown_fields = ls_strdup(t->schema_evolution ? "evolve" : "dead-letter");

@@ -444,6 +444,7 @@ static ls_err_t ls__table_open1(ls__daemon_t *d, ls__table_t *t, ls_error_t *err
     }
     ls_pq_writer_opts_init(&t->fcfg.wopts);
     t->fcfg.wopts.codec = ls__codec(tc->compression);
+    ls_table_files_codec_defaults(&t->fcfg.wopts, (int)tc->compression_level);
     t->fcfg.target_bytes = (uint64_t)tc->target_file_size;
     /* A row group is buffered in memory until it is written: keep it small beside the
      * budget so many open files fit. */

@@ -64,6 +64,15 @@ static void ls__open_free(ls_table_open_t *o, size_t ncols)
     ls_free(o);
 }
 
+void ls_table_files_codec_defaults(ls_pq_writer_opts_t *o, int level)
+{
+    o->level = level;
+    if (o->codec == LS_PQ_CODEC_ZSTD && level == 0) {
+        o->level = 1;
+        o->page_bytes = (uint32_t)256 << 10;
+    }
+}
+
 void ls_table_files_init(ls_table_files_t *fs, const ls_table_files_cfg_t *cfg)
 {
     memset(fs, 0, sizeof(*fs));

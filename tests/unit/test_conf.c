@@ -338,6 +338,7 @@ static void test_daemon_keys(void **state)
     assert_int_equal(t->max_message_bytes, 1 << 20);
     assert_string_equal(t->unknown_fields, "dead-letter");
     assert_string_equal(t->format, "json");
+    assert_int_equal(t->compression_level, 0);
     ls_conf_free(conf);
     ls_conf_diags_free(&d);
     ls__expect("kafka: {brokers: b}\ntopics:\n  o:\n    kafka-topic: o\n"
@@ -349,6 +350,13 @@ static void test_daemon_keys(void **state)
     ls__expect("kafka: {brokers: b}\ntopics:\n  o:\n    kafka-topic: o\n"
                "    destination: {table-uri: /x}\n    processing: {unknown-fields: drop}\n",
                "topics.o.processing.unknown-fields: 'drop' is not one of evolve|dead-letter|count");
+    ls__expect("kafka: {brokers: b}\ntopics:\n  o:\n    kafka-topic: o\n"
+               "    destination: {table-uri: /x, delta-config: {compression: gzip, "
+               "compression-level: 12}}\n",
+               "topics.o.destination.delta-config.compression-level: 12 does not apply to gzip");
+    ls__expect("kafka: {brokers: b}\ntopics:\n  o:\n    kafka-topic: o\n"
+               "    destination: {table-uri: /x, delta-config: {compression-level: 23}}\n",
+               "topics.o.destination.delta-config.compression-level: 23 is above the maximum 22");
 }
 
 static void test_docs_match_table(void **state)
