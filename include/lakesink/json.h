@@ -97,6 +97,16 @@ ls_err_t ls_json_decode_ndjson(ls_json_decoder_t *d, ls_batch_t *b, const char *
 /** @brief Fields skipped because the schema does not have them (IGNORE mode). */
 uint64_t ls_json_decoder_unknown_fields(const ls_json_decoder_t *d);
 
+/**
+ * @brief After a record failed with LS_ERR_SCHEMA because a number did not fit its column
+ * (a byte/short/integer column and an integer beyond its range, or a float column and a
+ * number beyond float's): that column's layout node (borrowed from the decoder's layout)
+ * and the wider type that holds the value (LS_TYPE_LONG or LS_TYPE_DOUBLE). False when
+ * the last record failed otherwise or succeeded.
+ */
+bool ls_json_decoder_widening(const ls_json_decoder_t *d, const ls_node_t **node,
+                              ls_type_kind_t *to);
+
 /* ------------------------------------------------------------ inference */
 
 typedef struct ls_json_infer_s ls_json_infer_t;

@@ -95,7 +95,9 @@ static const ls_conf_key_t ls__keys[] = {
      "128M", 1 * MB, 4 * GB, NULL, 0, "Roll a Parquet file once it reaches this size."},
     {"topics.*.destination.delta-config.enable-schema-evolution", LS_CONF_BOOL, T(schema_evolution),
      "false", 0, 0, NULL, 0,
-     "Add new nullable columns (additive evolution) instead of dead-lettering the message."},
+     "Additive evolution: new fields become nullable columns, and a number too wide for its "
+     "column widens it (byte/short/integer to long, float to double; Delta type widening). "
+     "false = strict: such messages go to the dead-letter topic."},
     {"topics.*.processing.batch-size", LS_CONF_INT, T(batch_size), "10000", 1, 10000000, NULL, 0,
      "Rows buffered before a flush."},
     {"topics.*.processing.flush-interval", LS_CONF_DURATION, T(flush_interval_ms), "60s", 100, DAY,

@@ -313,6 +313,13 @@ const ls__gen_t *ls__table_gen(ls__table_t *t);
  * write schema changed (also when another instance had already added the columns). */
 ls_err_t ls__table_evolve(ls__table_t *t, const char *rec, size_t len, bool *evolved,
                           ls_error_t *err);
+/* Additive evolution of a type: the column at @p node of generation @p seen's layout (a
+ * number did not fit it) becomes @p to (LS_TYPE_LONG or LS_TYPE_DOUBLE) in a new
+ * generation, committed with Delta's type widening; under t->mu. *widened: the write
+ * schema holds the wider type now (also when another worker widened it first). */
+#define LS__WIDEN_DEPTH 64
+ls_err_t ls__table_widen(ls__table_t *t, const ls__gen_t *seen, const ls_node_t *node,
+                         ls_type_kind_t to, bool *widened, ls_error_t *err);
 /* Infer and create the table from sample messages (caller holds t->mu). */
 ls_err_t ls__table_infer(ls__daemon_t *d, ls__table_t *t, rd_kafka_message_t **msgs, size_t n,
                          ls_error_t *err);

@@ -18,7 +18,8 @@
 #include "lakesink/log.h"
 
 static ls_err_t ls__rename_fields(const ls__table_t *t, ls_type_t *src, ls_error_t *err);
-static ls_err_t ls__table_commit_schema(ls__table_t *t, const char *op, ls_error_t *err);
+static ls_err_t ls__table_commit_schema(ls__table_t *t, const char *op, unsigned flags,
+                                        ls_error_t *err);
 
 int64_t ls__now_ms(void)
 {
@@ -232,24 +233,31 @@ static ls_err_t ls__record_schema(const ls__table_t *t, const char *rec, size_t 
     return ls__rename_fields(t, *out, err);
 }
 
+/* A copy of the message part of @p g's schema (its extra columns left out), or NULL. */
+static ls_type_t *ls__source_schema(const ls__gen_t *g)
+{
+    ls_type_t *src = ls_type_new_struct();
+    for (uint32_t i = 0; src != NULL && i < g->nsource; i++) {
+        const ls_field_t *f = &g->schema->fields[i];
+        ls_type_t *c = ls_type_clone(f->type);
+        if (c == NULL || ls_type_struct_add(src, f->name, c, f->nullable) != LS_OK) {
+            ls_type_free(c);
+            ls_type_free(src);
+            src = NULL;
+        }
+    }
+    return src;
+}
+
 ls_err_t ls__table_evolve(ls__table_t *t, const char *rec, size_t len, bool *evolved,
                           ls_error_t *err)
 {
     *evolved = false;
     ls_type_t *incoming = NULL;
     LS_TRY(ls__record_schema(t, rec, len, &incoming, err));
-    const ls__gen_t *g = ls__table_gen(t);
-    ls_type_t *src = ls_type_new_struct();
+    ls_type_t *src = ls__source_schema(ls__table_gen(t));
     bool added = false;
     ls_err_t rc = src != NULL ? LS_OK : LS_ERR_NOMEM;
-    for (uint32_t i = 0; rc == LS_OK && i < g->nsource; i++) {
-        const ls_field_t *f = &g->schema->fields[i];
-        ls_type_t *c = ls_type_clone(f->type);
-        rc = c != NULL ? ls_type_struct_add(src, f->name, c, f->nullable) : LS_ERR_NOMEM;
-        if (rc != LS_OK) {
-            ls_type_free(c);
-        }
-    }
     rc = rc == LS_OK ? ls__add_new_fields(src, incoming, &added) : rc;
     ls_type_free(incoming);
     if (rc != LS_OK || !added) {
@@ -258,7 +266,89 @@ ls_err_t ls__table_evolve(ls__table_t *t, const char *rec, size_t len, bool *evo
     }
     LS_TRY(ls__table_set_schema(t, src, err));
     *evolved = true;
-    return ls__table_commit_schema(t, "ADD COLUMNS", err);
+    return ls__table_commit_schema(t, "ADD COLUMNS", 0, err);
+}
+
+/* Child indices from @p at down to @p target in a layout tree: the depth, or -1. */
+static int ls__node_path(const ls_node_t *at, const ls_node_t *target, uint32_t *idx, int depth)
+{
+    if (at == target) {
+        return depth;
+    }
+    for (uint32_t i = 0; depth < LS__WIDEN_DEPTH && i < at->nchildren; i++) {
+        idx[depth] = i;
+        int r = ls__node_path(at->children[i], target, idx, depth + 1);
+        if (r >= 0) {
+            return r;
+        }
+    }
+    return -1;
+}
+
+/* The type in @p schema at the place of @p target in @p layout (struct fields matched by
+ * name, so columns added since keep their place), or NULL. */
+static ls_type_t **ls__type_at(ls_type_t **root, const ls_layout_t *layout,
+                               const ls_node_t *target)
+{
+    uint32_t idx[LS__WIDEN_DEPTH];
+    int depth = ls__node_path(layout->root, target, idx, 0);
+    const ls_node_t *n = layout->root;
+    ls_type_t **slot = root;
+    for (int k = 0; slot != NULL && k < depth; k++) {
+        ls_type_t *t = *slot;
+        const ls_node_t *child = n->children[idx[k]];
+        if (t->kind == LS_TYPE_STRUCT && n->type->kind == LS_TYPE_STRUCT) {
+            int at = ls_type_struct_find(t, child->name);
+            slot = at >= 0 ? &t->fields[at].type : NULL;
+        } else if (t->kind == LS_TYPE_ARRAY && n->type->kind == LS_TYPE_ARRAY) {
+            slot = &t->element;
+        } else if (t->kind == LS_TYPE_MAP && n->type->kind == LS_TYPE_MAP) {
+            slot = idx[k] == 0 ? &t->key : &t->value;
+        } else {
+            slot = NULL;
+        }
+        n = child;
+    }
+    return depth >= 0 ? slot : NULL;
+}
+
+static bool ls__widens_to(ls_type_kind_t from, ls_type_kind_t to)
+{
+    return (to == LS_TYPE_LONG && (from == LS_TYPE_BYTE || from == LS_TYPE_SHORT ||
+                                   from == LS_TYPE_INTEGER)) ||
+           (to == LS_TYPE_DOUBLE && from == LS_TYPE_FLOAT);
+}
+
+ls_err_t ls__table_widen(ls__table_t *t, const ls__gen_t *seen, const ls_node_t *node,
+                         ls_type_kind_t to, bool *widened, ls_error_t *err)
+{
+    *widened = false;
+    const ls__gen_t *g = ls__table_gen(t);
+    ls_type_t *root = ls__source_schema(g);
+    if (root == NULL) {
+        return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    }
+    ls_type_t **slot = ls__type_at(&root, seen->layout, node);
+    if (slot == NULL || !ls__widens_to((*slot)->kind, to)) {
+        ls_type_free(root);
+        /* already wide in a newer generation (another worker widened it): use that one */
+        *widened = slot != NULL && (*slot)->kind == to && g != seen;
+        return LS_OK;
+    }
+    ls_type_t *wide = ls_type_new(to);
+    if (wide == NULL) {
+        ls_type_free(root);
+        return ls_error_set(err, LS_ERR_NOMEM, "out of memory");
+    }
+    char from[32];
+    ls_type_describe(*slot, from, sizeof(from));
+    ls_type_free(*slot);
+    *slot = wide;
+    LS_TRY(ls__table_set_schema(t, root, err));
+    *widened = true;
+    ls_log_kv(LS_LOG_INFO, "daemon", "widening a column", "table", t->tc->name, "column",
+              node->name, "from", from, "to", to == LS_TYPE_LONG ? "long" : "double", NULL);
+    return ls__table_commit_schema(t, "CHANGE COLUMN", LS_DELTA_MERGE_ALLOW_WIDENING, err);
 }
 
 /* Create the table from its write schema (under t->mu). */
@@ -282,8 +372,10 @@ static ls_err_t ls__table_create(ls__table_t *t, ls_error_t *err)
     return rc;
 }
 
-/* Commit a metaData update when the write schema has columns the table lacks. */
-static ls_err_t ls__table_commit_schema(ls__table_t *t, const char *op, ls_error_t *err)
+/* Commit a metaData update when the write schema differs from the table's: new columns,
+ * or (flags LS_DELTA_MERGE_ALLOW_WIDENING) a widened type. */
+static ls_err_t ls__table_commit_schema(ls__table_t *t, const char *op, unsigned flags,
+                                        ls_error_t *err)
 {
     const ls__gen_t *g = ls__table_gen(t);
     if (ls_type_equal(ls_delta_snapshot_schema(t->snap), g->schema)) {
@@ -295,15 +387,15 @@ static ls_err_t ls__table_commit_schema(ls__table_t *t, const char *op, ls_error
     o.operation = op;
     bool changed = false;
     ls_err_t rc = ls_delta_tx_new(t->snap, &o, &tx, err);
-    rc = rc == LS_OK ? ls_delta_tx_evolve_schema(tx, g->schema, 0, &changed, err) : rc;
+    rc = rc == LS_OK ? ls_delta_tx_evolve_schema(tx, g->schema, flags, &changed, err) : rc;
     rc = rc == LS_OK && changed ? ls_delta_tx_commit(tx, NULL, err) : rc;
     ls_delta_tx_free(tx);
     if (rc != LS_OK) {
-        return ls_error_prefix(err, "table %s: adding columns: ", t->tc->name);
+        return ls_error_prefix(err, "table %s: %s: ", t->tc->name, op);
     }
     if (changed) {
-        ls_log_kv(LS_LOG_INFO, "daemon", "table schema evolved (columns added)", "table",
-                  t->tc->name, NULL);
+        ls_log_kv(LS_LOG_INFO, "daemon", "table schema evolved", "table", t->tc->name,
+                  "operation", op, NULL);
     }
     return LS_OK;
 }
@@ -327,7 +419,7 @@ static ls_err_t ls__table_from_snapshot(ls__table_t *t, ls_error_t *err)
     ls_type_t *src = NULL;
     LS_TRY(ls__source_of(t, ls_delta_snapshot_schema(t->snap), &src, err));
     LS_TRY(ls__table_set_schema(t, src, err));
-    return ls__table_commit_schema(t, "SET TBLPROPERTIES", err);
+    return ls__table_commit_schema(t, "SET TBLPROPERTIES", 0, err);
 }
 
 /* Declared schema: a JSON Schema or Delta schema file. */

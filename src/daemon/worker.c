@@ -198,6 +198,26 @@ static ls_err_t ls__evolve(ls__worker_t *w, ls__table_t *t, const rd_kafka_messa
     return rc;
 }
 
+/* A number too wide for its column under additive evolution: widen the column (a new
+ * generation), then the caller decodes again. *widened is false when it cannot. */
+static ls_err_t ls__widen(ls__worker_t *w, ls__table_t *t, bool *widened, ls_error_t *err)
+{
+    ls__wt_t *wt = &w->wt[t->idx];
+    const ls_node_t *node;
+    ls_type_kind_t to;
+    *widened = false;
+    if (!ls_json_decoder_widening(wt->dec, &node, &to)) {
+        return LS_OK;
+    }
+    pthread_mutex_lock(&t->mu);
+    ls_err_t rc = ls__table_widen(t, wt->g, node, to, widened, err);
+    pthread_mutex_unlock(&t->mu);
+    if (rc == LS_OK && *widened) {
+        rc = ls__wt_ready(w, t, NULL, 0, err);
+    }
+    return rc;
+}
+
 /* Decode into the open row and fill the extra columns; *unknown: fields the schema lacks. */
 static ls_err_t ls__decode(ls__table_t *t, ls__wt_t *wt, const ls__msgmeta_t *mm,
                            uint64_t *unknown, ls_error_t *err)
@@ -249,6 +269,22 @@ static ls_err_t ls__take(ls__worker_t *w, ls__table_t *t, const ls__msgmeta_t *m
             return err.code;
         }
         wt = &w->wt[t->idx];
+        rc = ls__decode(t, wt, mm, &unknown, &err);
+    }
+    /* several columns of one record may need widening: one generation each */
+    for (int n = 0; rc == LS_ERR_SCHEMA && t->tc->schema_evolution && n < 16; n++) {
+        bool widened = false;
+        ls_error_t werr;
+        ls_error_clear(&werr);
+        if (ls__widen(w, t, &widened, &werr) != LS_OK) {
+            ls__daemon_fail(w->d, &werr);
+            return werr.code;
+        }
+        if (!widened) {
+            break;
+        }
+        wt = &w->wt[t->idx];
+        ls_error_clear(&err);
         rc = ls__decode(t, wt, mm, &unknown, &err);
     }
     if (rc != LS_OK) {

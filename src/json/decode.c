@@ -305,6 +305,17 @@ uint64_t ls_json_decoder_unknown_fields(const ls_json_decoder_t *d)
     return d->unknown;
 }
 
+bool ls_json_decoder_widening(const ls_json_decoder_t *d, const ls_node_t **node,
+                              ls_type_kind_t *to)
+{
+    if (d->widen_node == NULL || d->code != LS_ERR_SCHEMA) {
+        return false;
+    }
+    *node = d->widen_node;
+    *to = d->widen_to;
+    return true;
+}
+
 /* ---------------------------------------------------------------- walk */
 
 static const char *ls__dec_value(ls__dec_t *d, const ls__jplan_t *pl, const char *p, int rep);
@@ -705,6 +716,7 @@ static ls_err_t ls__dec_prepare(ls__dec_t *d, ls_batch_t *b, const char *data, s
     d->plen = 0;
     d->rec_unknown = 0;
     d->dup_seen = false;
+    d->widen_node = NULL;
     return LS_OK;
 }
 

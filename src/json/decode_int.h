@@ -61,6 +61,8 @@ struct ls_json_decoder_s {
     uint64_t rec_unknown;
     bool batch_full;
     bool dup_seen; /* the record repeats a member name: decode it again, normalised */
+    const ls_node_t *widen_node; /* a number did not fit this column, but would fit ... */
+    ls_type_kind_t widen_to;     /* ... this wider type (LONG or DOUBLE) */
     ls_arena_t *dup_arena; /* DOM of such a record (rare slow path) */
     ls_buf_t dup_buf;      /* its normalised text */
 };

@@ -125,6 +125,23 @@ static bool ls__is_numeric(ls_type_kind_t k)
     return (k >= LS_TYPE_BYTE && k <= LS_TYPE_DECIMAL) || k == LS_TYPE_UINT64;
 }
 
+/* A number that did not fit its column: remember the wider type that would hold it
+ * (integers -> long, float -> double), so a caller with additive evolution can widen. */
+static void ls__note_widening(ls__dec_t *d, const ls__jplan_t *pl, const ls_num_t *n)
+{
+    int64_t i;
+    double dv;
+    bool narrow_int = pl->kind == LS_TYPE_BYTE || pl->kind == LS_TYPE_SHORT ||
+                      pl->kind == LS_TYPE_INTEGER;
+    if (narrow_int && ls_num_to_i64(n, &i)) {
+        d->widen_node = pl->node;
+        d->widen_to = LS_TYPE_LONG;
+    } else if (pl->kind == LS_TYPE_FLOAT && ls_num_to_double(n, &dv)) {
+        d->widen_node = pl->node;
+        d->widen_to = LS_TYPE_DOUBLE;
+    }
+}
+
 /* Number scanned into @p n, pushed by column kind; false with the error set. */
 static bool ls__push_number(ls__dec_t *d, const ls__jplan_t *pl, const ls_num_t *n,
                             const char *pos, int rep)
@@ -136,6 +153,7 @@ static bool ls__push_number(ls__dec_t *d, const ls__jplan_t *pl, const ls_num_t 
     bool ok;
     ls_err_t rc = ls__num_push(d, pl, n, rep, &ok);
     if (!ok) {
+        ls__note_widening(d, pl, n);
         char tn[64];
         int len = (int)(n->end - n->begin);
         ls_type_describe(pl->node->type, tn, sizeof(tn));

@@ -1,9 +1,10 @@
 /*
  * test_daemon.c — the daemon in-process against librdkafka's mock cluster (a real Kafka
  * protocol broker) and a local table: rows land once with txn positions equal to the last
- * offsets, a restart resumes without duplicates, schema evolution adds columns, and a
- * malformed message without a dead-letter topic stops the daemon naming the offset while
- * committing nothing past it.
+ * offsets, a restart resumes without duplicates, schema evolution adds columns and widens
+ * integer/float columns a value outgrew (Delta type widening), and a malformed message
+ * without a dead-letter topic stops the daemon naming the offset while committing nothing
+ * past it.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "lakesink/conf.h"
 #include "lakesink/daemon.h"
 #include "lakesink/delta.h"
+#include "lakesink/json.h"
 #include "lakesink/kafka.h"
 #include "lakesink/log.h"
 #include "lakesink/store.h"
@@ -81,7 +83,7 @@ static void produce(fx_t *f, const char *topic, int first, int n, const char *ba
     ls_kafka_producer_free(p);
 }
 
-static ls_conf_t *config(fx_t *f, const char *group, const char *extra)
+static ls_conf_t *config_dest(fx_t *f, const char *group, const char *extra, const char *dest)
 {
     char text[2048];
     snprintf(text, sizeof(text),
@@ -90,9 +92,9 @@ static ls_conf_t *config(fx_t *f, const char *group, const char *extra)
              "    max.poll.interval.ms: \"10000\"\nhttp: {listen: \"127.0.0.1:0\"}\nworkers: 2\n"
              "topics:\n  t:\n    kafka-topic: ev\n"
              "    metadata-columns: [_kafka_partition, _kafka_offset]\n"
-             "    destination: {table-uri: \"%s\", partition-columns: [kind]}\n"
+             "    destination: {table-uri: \"%s\", partition-columns: [kind]%s}\n"
              "    processing: {batch-size: 100000, flush-interval: 300ms%s}\n",
-             ls_kafka_mock_bootstrap(f->mock), group, f->table, extra);
+             ls_kafka_mock_bootstrap(f->mock), group, f->table, dest, extra);
     ls_conf_t *conf = NULL;
     ls_error_t err;
     ls_error_clear(&err);
@@ -101,6 +103,11 @@ static ls_conf_t *config(fx_t *f, const char *group, const char *extra)
     }
     assert_non_null(conf);
     return conf;
+}
+
+static ls_conf_t *config(fx_t *f, const char *group, const char *extra)
+{
+    return config_dest(f, group, extra, "");
 }
 
 /* Whether the table schema has a top-level column @p name. */
@@ -223,11 +230,128 @@ static void test_bad_message_without_dlq(void **state)
     fx_close(&f);
 }
 
+/* Messages with values from @p vals (NULL-terminated), keyed by their index. */
+static void produce_values(fx_t *f, const char *topic, const char *const *vals)
+{
+    ls_error_t err;
+    ls_error_clear(&err);
+    ls_kafka_producer_t *p =
+        ls_kafka_producer_new(ls_kafka_mock_bootstrap(f->mock), topic, NULL, 0, &err);
+    assert_non_null(p);
+    for (int i = 0; vals[i] != NULL; i++) {
+        assert_int_equal(ls_kafka_producer_send(p, 0, &i, sizeof(i), vals[i], strlen(vals[i]),
+                                                &err),
+                         LS_OK);
+    }
+    assert_int_equal(ls_kafka_producer_flush(p, 30000, &err), LS_OK);
+    ls_kafka_producer_free(p);
+}
+
+/* A table declared with narrow columns: integer, float and a nested short. */
+static void create_narrow_table(fx_t *f)
+{
+    static const char schema[] =
+        "{\"type\":\"struct\",\"fields\":["
+        "{\"name\":\"id\",\"type\":\"long\",\"nullable\":true,\"metadata\":{}},"
+        "{\"name\":\"n\",\"type\":\"integer\",\"nullable\":true,\"metadata\":{}},"
+        "{\"name\":\"f\",\"type\":\"float\",\"nullable\":true,\"metadata\":{}},"
+        "{\"name\":\"s\",\"type\":{\"type\":\"struct\",\"fields\":[{\"name\":\"m\","
+        "\"type\":\"short\",\"nullable\":true,\"metadata\":{}}]},\"nullable\":true,"
+        "\"metadata\":{}},"
+        "{\"name\":\"kind\",\"type\":\"string\",\"nullable\":true,\"metadata\":{}}]}";
+    ls_error_t err;
+    ls_error_clear(&err);
+    ls_type_t *t = NULL;
+    assert_int_equal(ls_json_parse_delta_schema(schema, strlen(schema), &t, &err), LS_OK);
+    ls_store_t *st = NULL;
+    assert_int_equal(ls_store_open(f->table, NULL, &st, &err), LS_OK);
+    ls_delta_create_opts_t co;
+    memset(&co, 0, sizeof(co));
+    const char *pc[] = {"kind"};
+    co.schema = t;
+    co.n_partition_columns = 1;
+    co.partition_columns = pc;
+    assert_int_equal(ls_delta_table_create(st, &co, NULL, &err), LS_OK);
+    ls_store_free(st);
+    ls_type_free(t);
+}
+
+/* The kind of field @p path ("a" or "a.b") of the table schema, or -1. */
+static int table_column_kind(fx_t *f, const char *top, const char *sub)
+{
+    ls_store_t *st = NULL;
+    ls_delta_snapshot_t *s = NULL;
+    ls_error_t err;
+    ls_error_clear(&err);
+    int kind = -1;
+    if (ls_store_open(f->table, NULL, &st, &err) == LS_OK &&
+        ls_delta_snapshot_load(st, NULL, &s, &err) == LS_OK) {
+        const ls_type_t *t = ls_delta_snapshot_schema(s);
+        int at = ls_type_struct_find(t, top);
+        if (at >= 0 && sub != NULL) {
+            t = t->fields[at].type;
+            at = t->kind == LS_TYPE_STRUCT ? ls_type_struct_find(t, sub) : -1;
+        }
+        kind = at >= 0 ? (int)t->fields[at].type->kind : -1;
+        const ls_delta_protocol_t *p = ls_delta_snapshot_protocol(s);
+        if (kind == LS_TYPE_LONG && strcmp(top, "n") == 0) {
+            bool feature = false;
+            for (size_t i = 0; i < p->n_writer_features; i++) {
+                feature = feature || strcmp(p->writer_features[i], "typeWidening") == 0;
+            }
+            assert_true(feature);
+            assert_non_null(strstr(ls_delta_snapshot_metadata(s)->schema_string,
+                                   "delta.typeChanges"));
+        }
+    }
+    ls_delta_snapshot_free(s);
+    ls_store_free(st);
+    return kind;
+}
+
+static void test_widening(void **state)
+{
+    (void)state;
+    static const char *const vals[] = {
+        "{\"id\":0,\"n\":5,\"f\":1.5,\"s\":{\"m\":7},\"kind\":\"a\"}",
+        "{\"id\":1,\"n\":6,\"f\":2.5,\"s\":{\"m\":8},\"kind\":\"a\"}",
+        /* three columns outgrown by one record */
+        "{\"id\":2,\"n\":3000000000,\"f\":1e300,\"s\":{\"m\":70000},\"kind\":\"a\"}",
+        "{\"id\":3,\"n\":-3000000000,\"f\":0.5,\"s\":{\"m\":1},\"kind\":\"b\"}",
+        NULL};
+    fx_t f;
+    fx_open(&f, "ev", 1);
+    create_narrow_table(&f);
+    produce_values(&f, "ev", vals);
+    /* strict (the default): the first value that does not fit stops the daemon (no DLQ) */
+    ls_conf_t *conf = config(&f, "g3", "");
+    ls_error_t err;
+    ls_error_clear(&err);
+    assert_int_not_equal(run_until(&f, conf, 4, &err), LS_OK);
+    assert_non_null(strstr(err.msg, "ev[0]@2"));
+    assert_non_null(strstr(err.msg, "does not fit"));
+    assert_int_equal(table_column_kind(&f, "n", NULL), LS_TYPE_INTEGER);
+    ls_conf_free(conf);
+    /* additive: the columns widen (integer and short -> long, float -> double) */
+    conf = config_dest(&f, "g3b", "", ", delta-config: {enable-schema-evolution: true}");
+    assert_int_equal(run_until(&f, conf, 4, &err), LS_OK);
+    int64_t rows, pos;
+    table_counts(&f, &rows, &pos);
+    assert_int_equal(rows, 4);
+    assert_int_equal(pos, 4);
+    assert_int_equal(table_column_kind(&f, "n", NULL), LS_TYPE_LONG);
+    assert_int_equal(table_column_kind(&f, "f", NULL), LS_TYPE_DOUBLE);
+    assert_int_equal(table_column_kind(&f, "s", "m"), LS_TYPE_LONG);
+    ls_conf_free(conf);
+    fx_close(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_once_and_restart),
         cmocka_unit_test(test_bad_message_without_dlq),
+        cmocka_unit_test(test_widening),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -131,6 +131,44 @@ static void test_integers(void **state)
     fx_close(&f);
 }
 
+/* The widening hint after a number did not fit: which column, and which wider type. */
+static void expect_widening(fx_t *f, const char *val, ls_err_t rc, int to)
+{
+    assert_int_equal(fx_v(f, val), rc);
+    const ls_node_t *n = NULL;
+    ls_type_kind_t k = LS_TYPE__COUNT;
+    bool hint = ls_json_decoder_widening(f->d, &n, &k);
+    assert_int_equal(hint, to >= 0);
+    if (hint) {
+        assert_ptr_equal(n, ls_layout_field(f->l, "v"));
+        assert_int_equal(k, to);
+    }
+}
+
+static void test_widening_hint(void **state)
+{
+    (void)state;
+    static const ls_type_kind_t narrow[] = {LS_TYPE_BYTE, LS_TYPE_SHORT, LS_TYPE_INTEGER};
+    for (size_t i = 0; i < 3; i++) {
+        fx_t f;
+        fx_open1(&f, T(narrow[i]), true);
+        expect_widening(&f, "3000000000", LS_ERR_SCHEMA, LS_TYPE_LONG);
+        expect_widening(&f, "1", LS_OK, -1);        /* a success clears it */
+        expect_widening(&f, "1.5", LS_ERR_SCHEMA, -1); /* a fraction: no integer type holds it */
+        expect_widening(&f, "1e30", LS_ERR_SCHEMA, -1); /* beyond long too */
+        expect_widening(&f, "\"1\"", LS_ERR_SCHEMA, -1);
+        fx_close(&f);
+    }
+    fx_t f;
+    fx_open1(&f, T(LS_TYPE_FLOAT), true);
+    expect_widening(&f, "1e300", LS_ERR_SCHEMA, LS_TYPE_DOUBLE);
+    expect_widening(&f, "1e400", LS_ERR_SCHEMA, -1);
+    fx_close(&f);
+    fx_open1(&f, T(LS_TYPE_LONG), true);
+    expect_widening(&f, "9223372036854775808", LS_ERR_SCHEMA, -1);
+    fx_close(&f);
+}
+
 /* ------------------------------------------------------------ floating point */
 
 static void test_doubles(void **state)
@@ -1147,6 +1185,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_integers),
+        cmocka_unit_test(test_widening_hint),
         cmocka_unit_test(test_doubles),
         cmocka_unit_test(test_doubles_random),
         cmocka_unit_test(test_decimals),
