@@ -718,6 +718,22 @@ void ls_table_data_view(const ls_table_partitioner_t *p, const ls_batch_t *b, ls
 /* ---------------------------------------------------------------- scans */
 
 /* Whether the leaves under @p a and @p b are stored alike (levels and values). */
+static int ls__int_rank(ls_type_kind_t k)
+{
+    return k == LS_TYPE_BYTE ? 1 : k == LS_TYPE_SHORT ? 2 : k == LS_TYPE_INTEGER ? 3
+                                                   : k == LS_TYPE_LONG ? 4 : 0;
+}
+
+/* A file column of type @p file may fill a table column of type @p table: the same kind,
+ * or a widening of Delta's type widening (byte < short < integer < long, float < double)
+ * that files written before the change still hold. */
+static bool ls__fits_type(ls_type_kind_t table, ls_type_kind_t file)
+{
+    int rt = ls__int_rank(table), rf = ls__int_rank(file);
+    return table == file || (rt && rf && rf < rt) ||
+           (table == LS_TYPE_DOUBLE && file == LS_TYPE_FLOAT);
+}
+
 static bool ls__same_shape(const ls_layout_t *la, const ls_node_t *a, const ls_layout_t *lb,
                            const ls_node_t *b)
 {
@@ -726,12 +742,38 @@ static bool ls__same_shape(const ls_layout_t *la, const ls_node_t *a, const ls_l
     }
     for (uint32_t i = 0; i < a->leaf_end - a->leaf_begin; i++) {
         const ls_leaf_t *x = &la->leaves[a->leaf_begin + i], *y = &lb->leaves[b->leaf_begin + i];
-        if (x->store != y->store || x->width != y->width || x->max_def != y->max_def ||
-            x->max_rep != y->max_rep || x->type->kind != y->type->kind) {
+        if (x->max_def != y->max_def || x->max_rep != y->max_rep ||
+            !ls__fits_type(x->type->kind, y->type->kind) ||
+            (x->type->kind == y->type->kind && (x->store != y->store || x->width != y->width))) {
             return false;
         }
     }
     return true;
+}
+
+/* Append all of @p sc to @p dc, upcasting int32 values to int64 or float to double. */
+static void ls__copy_widened(ls_column_t *dc, const ls_column_t *sc)
+{
+    if (dc->def != NULL && sc->def != NULL) {
+        memcpy(dc->def + dc->nlevels, sc->def, sc->nlevels);
+    }
+    if (dc->rep != NULL && sc->rep != NULL) {
+        memcpy(dc->rep + dc->nlevels, sc->rep, sc->nlevels);
+    }
+    for (size_t k = 0; k < sc->nvalues; k++) {
+        uint8_t *at = dc->values + (dc->nvalues + k) * dc->leaf->width;
+        if (sc->leaf->store == LS_COL_I32 && dc->leaf->store == LS_COL_I64) {
+            int64_t v = ls_col_i32(sc, k);
+            memcpy(at, &v, sizeof(v));
+        } else if (sc->leaf->store == LS_COL_FLOAT && dc->leaf->store == LS_COL_DOUBLE) {
+            double v = ls_col_float(sc, k);
+            memcpy(at, &v, sizeof(v));
+        } else {
+            memcpy(at, sc->values + k * sc->leaf->width, dc->leaf->width);
+        }
+    }
+    dc->nlevels += sc->nlevels;
+    dc->nvalues += sc->nvalues;
 }
 
 static ls_err_t ls__count_rows(const ls_column_t *c, size_t *rows)
@@ -762,7 +804,11 @@ static ls_err_t ls__attach_copy(ls_batch_t *dst, const ls_node_t *dst_node, cons
         if (rc != LS_OK) {
             return ls_error_set(err, rc, "column %s: %s", sc->leaf->dotted, ls_err_str(rc));
         }
-        ls__tbl_col_copy_rows(dc, sc, lvl, val, 0, 1);
+        if (sc->leaf->store == dc->leaf->store) {
+            ls__tbl_col_copy_rows(dc, sc, lvl, val, 0, 1);
+        } else {
+            ls__copy_widened(dc, sc); /* a file written before a type widening */
+        }
     }
     return LS_OK;
 }

@@ -273,6 +273,44 @@ static void test_attach_schema_changes(void **state)
     fx_close(&f);
 }
 
+/* Files written before a type widening: integer/short into long, float into double, in
+ * nested structs and arrays too; a narrowing is still a mismatch. */
+static void test_attach_widened(void **state)
+{
+    (void)state;
+    const char *wide = "{\"type\":\"struct\",\"fields\":["
+                       "{\"name\":\"n\",\"type\":\"long\",\"nullable\":true,\"metadata\":{}},"
+                       "{\"name\":\"f\",\"type\":\"double\",\"nullable\":true,\"metadata\":{}},"
+                       "{\"name\":\"a\",\"type\":{\"type\":\"array\",\"elementType\":\"long\","
+                       "\"containsNull\":true},\"nullable\":true,\"metadata\":{}},"
+                       "{\"name\":\"s\",\"type\":\"integer\",\"nullable\":true,\"metadata\":{}}]}";
+    const char *narrow = "{\"type\":\"struct\",\"fields\":["
+                         "{\"name\":\"n\",\"type\":\"integer\",\"nullable\":true,\"metadata\":{}},"
+                         "{\"name\":\"f\",\"type\":\"float\",\"nullable\":true,\"metadata\":{}},"
+                         "{\"name\":\"a\",\"type\":{\"type\":\"array\",\"elementType\":\"short\","
+                         "\"containsNull\":true},\"nullable\":true,\"metadata\":{}},"
+                         "{\"name\":\"s\",\"type\":\"byte\",\"nullable\":true,\"metadata\":{}}]}";
+    fx_t w, o;
+    fx_open(&w, wide, NULL, 0);
+    fx_open(&o, narrow, NULL, 0);
+    const char *rows[] = {"{\"n\":-2147483648,\"f\":0.25,\"a\":[1,null,-32768],\"s\":-5}",
+                          "{\"n\":null,\"a\":[]}", "{\"f\":-1.5,\"s\":127}"};
+    ls_batch_t *data = decode(o.table, rows, 3);
+    ls_batch_t *dst = ls_batch_new(w.table, 0);
+    assert_int_equal(ls_table_attach(w.p, data, NULL, dst, &w.err), LS_OK);
+    ls_batch_t *want = decode(w.table, rows, 3);
+    assert_batches_equal(dst, want);
+    /* the other way round (a long file column for an integer table column) is refused */
+    ls_batch_t *back = ls_batch_new(o.table, 0);
+    assert_int_equal(ls_table_attach(o.p, want, NULL, back, &o.err), LS_ERR_SCHEMA);
+    ls_batch_free(back);
+    ls_batch_free(want);
+    ls_batch_free(dst);
+    ls_batch_free(data);
+    fx_close(&o);
+    fx_close(&w);
+}
+
 /* ---------------------------------------------------------------- errors and limits */
 
 static void test_partitioner_errors(void **state)
@@ -493,6 +531,7 @@ int main(void)
         cmocka_unit_test(test_unpartitioned_and_empty),
         cmocka_unit_test(test_float_partitions),
         cmocka_unit_test(test_attach_schema_changes),
+        cmocka_unit_test(test_attach_widened),
         cmocka_unit_test(test_partitioner_errors),
         cmocka_unit_test(test_split_limits),
         cmocka_unit_test(test_split_alloc_failures),
