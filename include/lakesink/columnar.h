@@ -178,15 +178,33 @@ static inline ls_err_t ls_col_push_null(ls_batch_t *b, ls_column_t *c, int def, 
     return LS_OK;
 }
 
+/* A value into buffers known to have room (the fast paths and, after growing, the slow). */
+static inline void ls__col_put_fixed(ls_column_t *c, const void *v, size_t w, int rep)
+{
+    ls__col_put_level(c, c->leaf->max_def, rep);
+    memcpy(c->values + c->nvalues * w, v, w);
+    c->nvalues++;
+}
+
+static inline void ls__col_put_bytes(ls_column_t *c, const void *p, size_t n, int rep)
+{
+    ls__col_put_level(c, c->leaf->max_def, rep);
+    if (n > 0) {
+        memcpy(c->bytes + c->nbytes, p, n);
+    }
+    c->offsets[0] = 0;
+    c->nbytes += n;
+    c->nvalues++;
+    c->offsets[c->nvalues] = (uint32_t)c->nbytes;
+}
+
 static inline ls_err_t ls__col_push_fixed(ls_batch_t *b, ls_column_t *c, const void *v, size_t w,
                                           int rep)
 {
     if ((c->nvalues + 1) * w > c->values_cap || !ls__col_level_room(c)) {
         return ls_col_push_fixed_slow(b, c, v, w, rep);
     }
-    ls__col_put_level(c, c->leaf->max_def, rep);
-    memcpy(c->values + c->nvalues * w, v, w);
-    c->nvalues++;
+    ls__col_put_fixed(c, v, w, rep);
     return LS_OK;
 }
 
@@ -220,14 +238,7 @@ static inline ls_err_t ls_col_push_bytes(ls_batch_t *b, ls_column_t *c, const vo
         n > c->bytes_cap - c->nbytes || n > UINT32_MAX - c->nbytes || !ls__col_level_room(c)) {
         return ls_col_push_bytes_slow(b, c, p, n, rep);
     }
-    ls__col_put_level(c, c->leaf->max_def, rep);
-    if (n > 0) {
-        memcpy(c->bytes + c->nbytes, p, n);
-    }
-    c->offsets[0] = 0;
-    c->nbytes += n;
-    c->nvalues++;
-    c->offsets[c->nvalues] = (uint32_t)c->nbytes;
+    ls__col_put_bytes(c, p, n, rep);
     return LS_OK;
 }
 

@@ -156,16 +156,8 @@ ls_err_t ls_col_reserve(ls_batch_t *b, ls_column_t *c, size_t nlevels, size_t nv
 
 static ls_err_t ls__push_level(ls_batch_t *b, ls_column_t *c, int def, int rep)
 {
-    if (c->nlevels == c->levels_cap) {
-        LS_TRY(ls__grow_levels(b, c, c->nlevels + 1));
-    }
-    if (c->def != NULL) {
-        c->def[c->nlevels] = (uint8_t)def;
-    }
-    if (c->rep != NULL) {
-        c->rep[c->nlevels] = (uint8_t)rep;
-    }
-    c->nlevels++;
+    LS_TRY(ls__grow_levels(b, c, c->nlevels + 1));
+    ls__col_put_level(c, def, rep);
     return LS_OK;
 }
 
@@ -180,9 +172,8 @@ ls_err_t ls_col_push_fixed_slow(ls_batch_t *b, ls_column_t *c, const void *v, si
     if (need > c->values_cap) {
         LS_TRY(ls__grow(b, (void **)&c->values, &c->values_cap, need, 1));
     }
-    LS_TRY(ls__push_level(b, c, c->leaf->max_def, rep));
-    memcpy(c->values + c->nvalues * w, v, w);
-    c->nvalues++;
+    LS_TRY(ls__grow_levels(b, c, c->nlevels + 1));
+    ls__col_put_fixed(c, v, w, rep);
     return LS_OK;
 }
 
@@ -199,14 +190,8 @@ ls_err_t ls_col_push_bytes_slow(ls_batch_t *b, ls_column_t *c, const void *p, si
     }
     LS_TRY(ls__grow(b, (void **)&c->offsets, &c->offsets_cap, c->nvalues + 2, sizeof(uint32_t)));
     LS_TRY(ls__grow(b, (void **)&c->bytes, &c->bytes_cap, c->nbytes + n, 1));
-    LS_TRY(ls__push_level(b, c, c->leaf->max_def, rep));
-    if (n > 0) {
-        memcpy(c->bytes + c->nbytes, p, n);
-    }
-    c->offsets[0] = 0;
-    c->nbytes += n;
-    c->nvalues++;
-    c->offsets[c->nvalues] = (uint32_t)c->nbytes;
+    LS_TRY(ls__grow_levels(b, c, c->nlevels + 1));
+    ls__col_put_bytes(c, p, n, rep);
     return LS_OK;
 }
 
