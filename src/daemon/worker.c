@@ -232,6 +232,43 @@ static ls_err_t ls__decode(ls__table_t *t, ls__wt_t *wt, const ls__msgmeta_t *mm
     return rc;
 }
 
+/*
+ * Decode @p mm into table @p t's open row, evolving the schema as the config allows:
+ * unknown fields become columns (`evolve`), numbers too wide for their column widen it
+ * (additive evolution; several columns of one record: one generation each). A failed
+ * schema commit stops the daemon (*fatal); any other error in @p err makes a dead letter.
+ */
+static ls_err_t ls__decode_evolving(ls__worker_t *w, ls__table_t *t, const ls__msgmeta_t *mm,
+                                    uint64_t *unknown, bool *fatal, ls_error_t *err)
+{
+    ls_err_t rc = ls__decode(t, &w->wt[t->idx], mm, unknown, err);
+    bool grown = false;
+    if (rc == LS_OK && *unknown > 0 && t->unknown == LS__UNKNOWN_EVOLVE) {
+        ls_batch_row_abort(w->wt[t->idx].batch);
+        rc = ls__evolve(w, t, mm->rkm, &grown, err);
+        *fatal = rc != LS_OK;
+        rc = rc == LS_OK ? ls__decode(t, &w->wt[t->idx], mm, unknown, err) : rc;
+    }
+    for (int n = 0; !*fatal && rc == LS_ERR_SCHEMA && t->tc->schema_evolution && n < 16; n++) {
+        ls_error_t werr;
+        ls_error_clear(&werr);
+        *fatal = ls__widen(w, t, &grown, &werr) != LS_OK;
+        if (*fatal) {
+            *err = werr;
+            rc = werr.code;
+        } else if (!grown) {
+            break;
+        } else {
+            ls_error_clear(err);
+            rc = ls__decode(t, &w->wt[t->idx], mm, unknown, err);
+        }
+    }
+    if (*fatal) {
+        ls__daemon_fail(w->d, err);
+    }
+    return rc;
+}
+
 /* Decode one message into table @p t; on a bad message, its dead letter. */
 static ls_err_t ls__take(ls__worker_t *w, ls__table_t *t, const ls__msgmeta_t *mm,
                          rd_kafka_message_t **rest, size_t nrest)
@@ -258,35 +295,13 @@ static ls_err_t ls__take(ls__worker_t *w, ls__table_t *t, const ls__msgmeta_t *m
         ls__daemon_fail(w->d, &err);
         return err.code;
     }
-    ls__wt_t *wt = &w->wt[t->idx];
     uint64_t unknown = 0;
-    ls_err_t rc = ls__decode(t, wt, mm, &unknown, &err);
-    if (rc == LS_OK && unknown > 0 && t->unknown == LS__UNKNOWN_EVOLVE) {
-        ls_batch_row_abort(wt->batch);
-        bool evolved = false;
-        if (ls__evolve(w, t, m, &evolved, &err) != LS_OK) {
-            ls__daemon_fail(w->d, &err);
-            return err.code;
-        }
-        wt = &w->wt[t->idx];
-        rc = ls__decode(t, wt, mm, &unknown, &err);
+    bool fatal = false;
+    ls_err_t rc = ls__decode_evolving(w, t, mm, &unknown, &fatal, &err);
+    if (fatal) {
+        return rc;
     }
-    /* several columns of one record may need widening: one generation each */
-    for (int n = 0; rc == LS_ERR_SCHEMA && t->tc->schema_evolution && n < 16; n++) {
-        bool widened = false;
-        ls_error_t werr;
-        ls_error_clear(&werr);
-        if (ls__widen(w, t, &widened, &werr) != LS_OK) {
-            ls__daemon_fail(w->d, &werr);
-            return werr.code;
-        }
-        if (!widened) {
-            break;
-        }
-        wt = &w->wt[t->idx];
-        ls_error_clear(&err);
-        rc = ls__decode(t, wt, mm, &unknown, &err);
-    }
+    ls__wt_t *wt = &w->wt[t->idx];
     if (rc != LS_OK) {
         return ls__dead_letter(w, mm, name, err.msg);
     }
