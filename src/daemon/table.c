@@ -285,8 +285,8 @@ static int ls__node_path(const ls_node_t *at, const ls_node_t *target, uint32_t 
     return -1;
 }
 
-/* The type in @p schema at the place of @p target in @p layout (struct fields matched by
- * name, so columns added since keep their place), or NULL. */
+/* The type in the schema at @p root at the place of @p target in @p layout (struct fields
+ * matched by name, so columns added since keep their place), or NULL. */
 static ls_type_t **ls__type_at(ls_type_t **root, const ls_layout_t *layout,
                                const ls_node_t *target)
 {
@@ -330,9 +330,9 @@ ls_err_t ls__table_widen(ls__table_t *t, const ls__gen_t *seen, const ls_node_t 
     }
     ls_type_t **slot = ls__type_at(&root, seen->layout, node);
     if (slot == NULL || !ls__widens_to((*slot)->kind, to)) {
-        ls_type_free(root);
         /* already wide in a newer generation (another worker widened it): use that one */
         *widened = slot != NULL && (*slot)->kind == to && g != seen;
+        ls_type_free(root);
         return LS_OK;
     }
     ls_type_t *wide = ls_type_new(to);
