@@ -20,6 +20,12 @@ typedef struct {
     ls_error_t err;
 } fx_t;
 
+/* A table partitioned by a double column f (NaN and signed-zero partition values). */
+static const char k_float_schema[] =
+    "{\"type\":\"struct\",\"fields\":["
+    "{\"name\":\"f\",\"type\":\"double\",\"nullable\":true,\"metadata\":{}},"
+    "{\"name\":\"v\",\"type\":\"long\",\"nullable\":true,\"metadata\":{}}]}";
+
 static inline void fx_open(fx_t *f, const char *schema, const char *const *cols, size_t n)
 {
     memset(f, 0, sizeof(*f));

@@ -58,23 +58,52 @@ static rd_kafka_message_t *fake_msg(int32_t part, int64_t off)
     return m;
 }
 
-static ls_conf_t *config(const char *table)
+/* The config in @p text (YAML), loaded. */
+static ls_conf_t *load_config(const char *text)
 {
-    char text[1024];
-    snprintf(text, sizeof(text),
-             "kafka: {brokers: \"127.0.0.1:1\"}\nworkers: 2\n"
-             "topics:\n  t:\n    kafka-topic: ev\n"
-             "    metadata-columns: [_kafka_partition, _kafka_offset, _kafka_timestamp, "
-             "_kafka_headers]\n"
-             "    transforms: {static: {src: test}, derive: {day: \"day(ts)\"}}\n"
-             "    destination: {table-uri: \"%s\", partition-columns: [kind]}\n"
-             "    processing: {batch-size: 100000, flush-interval: 200ms, max-open-files: 2}\n",
-             table);
     ls_conf_t *conf = NULL;
     ls_error_t err;
     ls_error_clear(&err);
     assert_int_equal(ls_conf_load_buf(text, strlen(text), "t.yml", &conf, NULL, &err), LS_OK);
     return conf;
+}
+
+/* An offline daemon for @p conf with partitions 0..NPARTS-1 of topic ev assigned. */
+static ls__daemon_t *start_offline(ls_conf_t *conf, ls__tp_t **tps)
+{
+    ls_error_t err;
+    ls_error_clear(&err);
+    ls__daemon_t *d = ls__daemon_new_offline(conf, &fake_ops, &err);
+    assert_non_null(d);
+    for (int p = 0; p < NPARTS; p++) {
+        tps[p] = ls__tp_get(d, "ev", p);
+        assert_non_null(tps[p]);
+        assert_int_equal(tps[p]->ntables, 1);
+        atomic_store(&tps[p]->assigned, true);
+    }
+    return d;
+}
+
+/* Rows committed to @p t, from the files' stats. */
+static int64_t committed_rows(const ls__table_t *t)
+{
+    int64_t rows = 0;
+    size_t cur = 0;
+    for (const ls_delta_file_t *f; (f = ls_delta_snapshot_next_file(t->snap, &cur)) != NULL;) {
+        const char *n = strstr(f->add.stats, "\"numRecords\":");
+        rows += n ? strtoll(n + 13, NULL, 10) : 0;
+    }
+    return rows;
+}
+
+static void stop_offline(ls__daemon_t *d, ls_conf_t *conf, const char *dir)
+{
+    assert_false(atomic_load(&d->fatal));
+    ls_daemon_free(d);
+    ls_conf_free(conf);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
 }
 
 static void test_pipeline_threads(void **state)
@@ -83,20 +112,21 @@ static void test_pipeline_threads(void **state)
     ls_log_set_level(LS_LOG_ERROR);
     char dir[] = "/tmp/ls_test_pipeline_XXXXXX";
     assert_non_null(mkdtemp(dir));
-    char table[64];
-    snprintf(table, sizeof(table), "%s/t", dir);
-    ls_conf_t *conf = config(table);
+    char text[1024];
+    snprintf(text, sizeof(text),
+             "kafka: {brokers: \"127.0.0.1:1\"}\nworkers: 2\n"
+             "topics:\n  t:\n    kafka-topic: ev\n"
+             "    metadata-columns: [_kafka_partition, _kafka_offset, _kafka_timestamp, "
+             "_kafka_headers]\n"
+             "    transforms: {static: {src: test}, derive: {day: \"day(ts)\"}}\n"
+             "    destination: {table-uri: \"%s/t\", partition-columns: [kind]}\n"
+             "    processing: {batch-size: 100000, flush-interval: 200ms, max-open-files: 2}\n",
+             dir);
+    ls_conf_t *conf = load_config(text);
+    ls__tp_t *tps[NPARTS];
+    ls__daemon_t *d = start_offline(conf, tps);
     ls_error_t err;
     ls_error_clear(&err);
-    ls__daemon_t *d = ls__daemon_new_offline(conf, &fake_ops, &err);
-    assert_non_null(d);
-    ls__tp_t *tps[NPARTS];
-    for (int p = 0; p < NPARTS; p++) {
-        tps[p] = ls__tp_get(d, "ev", p);
-        assert_non_null(tps[p]);
-        assert_int_equal(tps[p]->ntables, 1);
-        atomic_store(&tps[p]->assigned, true);
-    }
     int64_t next[NPARTS] = {0};
     for (int r = 0; r < ROUNDS; r++) {
         for (int p = 0; p < NPARTS; p++) {
@@ -114,25 +144,14 @@ static void test_pipeline_threads(void **state)
     }
     assert_int_equal(ls__flush_all(d, &err), LS_OK);
     ls__table_t *t = &d->tables[0];
-    int64_t rows = 0;
-    size_t cur = 0;
-    for (const ls_delta_file_t *f; (f = ls_delta_snapshot_next_file(t->snap, &cur)) != NULL;) {
-        const char *n = strstr(f->add.stats, "\"numRecords\":");
-        rows += n ? strtoll(n + 13, NULL, 10) : 0;
-    }
-    assert_int_equal(rows, NPARTS * ROUNDS * PER_RUN);
+    assert_int_equal(committed_rows(t), NPARTS * ROUNDS * PER_RUN);
     for (int p = 0; p < NPARTS; p++) {
         assert_int_equal(ls__table_txn(d, t, "ev", p), next[p] - 1);
     }
     const ls_type_t *schema = ls_delta_snapshot_schema(t->snap);
     assert_true(ls_type_struct_find(schema, "day") >= 0);
     assert_true(ls_type_struct_find(schema, "_kafka_headers") >= 0);
-    assert_false(atomic_load(&d->fatal));
-    ls_daemon_free(d);
-    ls_conf_free(conf);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    stop_offline(d, conf, dir);
 }
 
 /* A message whose "n" outgrows an integer from offset 100 on. */
@@ -171,18 +190,11 @@ static void test_pipeline_widening(void **state)
              "    destination: {table-uri: \"%s/t\", delta-config: {enable-schema-evolution: true}}\n"
              "    processing: {batch-size: 100000, flush-interval: 200ms}\n",
              path, dir);
-    ls_conf_t *conf = NULL;
+    ls_conf_t *conf = load_config(text);
+    ls__tp_t *tps[NPARTS];
+    ls__daemon_t *d = start_offline(conf, tps);
     ls_error_t err;
     ls_error_clear(&err);
-    assert_int_equal(ls_conf_load_buf(text, strlen(text), "t.yml", &conf, NULL, &err), LS_OK);
-    ls__daemon_t *d = ls__daemon_new_offline(conf, &fake_ops, &err);
-    assert_non_null(d);
-    ls__tp_t *tps[NPARTS];
-    for (int p = 0; p < NPARTS; p++) {
-        tps[p] = ls__tp_get(d, "ev", p);
-        assert_non_null(tps[p]);
-        atomic_store(&tps[p]->assigned, true);
-    }
     for (int64_t off = 0; off < 200; off += 50) {
         for (int p = 0; p < NPARTS; p++) { /* partitions 0-3 go to both workers at once */
             rd_kafka_message_t *msgs[50];
@@ -194,13 +206,7 @@ static void test_pipeline_widening(void **state)
     }
     assert_int_equal(ls__flush_all(d, &err), LS_OK);
     ls__table_t *t = &d->tables[0];
-    int64_t rows = 0;
-    size_t cur = 0;
-    for (const ls_delta_file_t *x; (x = ls_delta_snapshot_next_file(t->snap, &cur)) != NULL;) {
-        const char *n = strstr(x->add.stats, "\"numRecords\":");
-        rows += n ? strtoll(n + 13, NULL, 10) : 0;
-    }
-    assert_int_equal(rows, NPARTS * 200);
+    assert_int_equal(committed_rows(t), NPARTS * 200);
     const ls_type_t *schema = ls_delta_snapshot_schema(t->snap);
     int at = ls_type_struct_find(schema, "n");
     assert_true(at >= 0);
@@ -226,12 +232,7 @@ static void test_pipeline_widening(void **state)
     pthread_mutex_unlock(&t->mu);
     assert_int_equal(rc, LS_OK);
     assert_false(widened);
-    assert_false(atomic_load(&d->fatal));
-    ls_daemon_free(d);
-    ls_conf_free(conf);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    stop_offline(d, conf, dir);
 }
 
 int main(void)

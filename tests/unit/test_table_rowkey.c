@@ -115,12 +115,9 @@ static void test_key_columns_kept_apart(void **state)
 static void test_float_keys(void **state)
 {
     (void)state;
-    const char *schema = "{\"type\":\"struct\",\"fields\":["
-                         "{\"name\":\"f\",\"type\":\"double\",\"nullable\":true,\"metadata\":{}},"
-                         "{\"name\":\"v\",\"type\":\"long\",\"nullable\":true,\"metadata\":{}}]}";
     const char *cols[] = {"f"};
     fx_t f;
-    fx_open(&f, schema, cols, 1);
+    fx_open(&f, k_float_schema, cols, 1);
     ls_batch_t *b = ls_batch_new(f.table, 0);
     double vals[] = {NAN, -NAN, 0.0, -0.0};
     ls_buf_t k[4];

@@ -174,12 +174,9 @@ static void test_unpartitioned_and_empty(void **state)
 static void test_float_partitions(void **state)
 {
     (void)state;
-    const char *schema = "{\"type\":\"struct\",\"fields\":["
-                         "{\"name\":\"f\",\"type\":\"double\",\"nullable\":true,\"metadata\":{}},"
-                         "{\"name\":\"v\",\"type\":\"long\",\"nullable\":true,\"metadata\":{}}]}";
     const char *cols[] = {"f"};
     fx_t f;
-    fx_open(&f, schema, cols, 1);
+    fx_open(&f, k_float_schema, cols, 1);
     ls_batch_t *b = ls_batch_new(f.table, 0);
     double vals[] = {NAN, -NAN, 0.0, -0.0, 1.5, 0.0};
     for (size_t i = 0; i < 6; i++) {
